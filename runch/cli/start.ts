@@ -1,0 +1,14 @@
+import { startContainer } from '../container/start.ts';
+import type { Command } from './command.ts';
+import { requireId } from './command.ts';
+
+export const start: Command = {
+  name: 'start',
+  summary: 'run the program of a created container',
+  usage: 'runch start <id>\n  example: runch start web1',
+  options: {},
+  async run({ positionals, store }) {
+    await startContainer(store, requireId(start, positionals));
+    return 0;
+  },
+};

@@ -1,0 +1,28 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostBinary } from './hostbin.ts';
+
+/**
+ * Whether this kernel lets runch give a container its own mount namespace (then a crash leaves no mounts
+ * behind). Old OpenVZ kernels refuse; runch then mounts on the host and cleans up itself.
+ * RUNCH_MOUNT_NS=yes|no overrides the probe; the probe's answer is cached under --root (a tmpfs: reset on boot).
+ */
+export async function mountNamespaceUsable(root: string): Promise<boolean> {
+  const forced = process.env.RUNCH_MOUNT_NS;
+  if (forced === 'yes' || forced === 'no') return forced === 'yes';
+  const cache = join(root, '.mountns');
+  try {
+    return readFileSync(cache, 'utf8').trim() === 'yes';
+  } catch {
+    // not probed yet
+  }
+  const { execa } = await import('execa');
+  const probe = await execa(hostBinary('unshare'), ['--mount', '--propagation', 'private', 'true'], { reject: false });
+  const usable = probe.exitCode === 0;
+  try {
+    writeFileSync(cache, usable ? 'yes\n' : 'no\n');
+  } catch {
+    // an unwritable cache only costs a probe next time
+  }
+  return usable;
+}

@@ -1,0 +1,24 @@
+import { constants } from 'node:os';
+import { VzError } from './errors.ts';
+
+const names = constants.signals as Record<string, number>;
+
+/** Why: accept KILL, SIGKILL or 9 as runc does; an unknown one lists the valid names. */
+export function parseSignal(input: string | undefined, fallback = 'SIGTERM'): NodeJS.Signals {
+  const raw = (input ?? fallback).trim().toUpperCase();
+  if (/^\d+$/.test(raw)) {
+    const found = Object.entries(names).find(([, number]) => number === Number(raw));
+    if (found) return found[0] as NodeJS.Signals;
+  } else {
+    const name = raw.startsWith('SIG') ? raw : `SIG${raw}`;
+    if (name in names) return name as NodeJS.Signals;
+  }
+  const valid = Object.keys(names)
+    .map((name) => name.slice(3))
+    .join(', ');
+  throw new VzError('usage', `unknown signal "${input}": use one of ${valid}, or its number`);
+}
+
+export function signalNumber(signal: NodeJS.Signals): number {
+  return names[signal];
+}
