@@ -1,4 +1,5 @@
 // Builds dist/<bin>.mjs: one dependency-free, minified file per binary; dist/runch.mjs is what hosts get.
+import { existsSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { build } from 'esbuild';
 
@@ -12,8 +13,16 @@ const banner = [
   'const __filename = __fileURLToPath(import.meta.url); const __dirname = __filename.slice(0, __filename.lastIndexOf("/"));',
 ].join('\n');
 
-const entries = { runch: 'runch/bin.ts' };
+// One entry per binary; an entry whose source does not exist yet is skipped.
+const entries = {
+  runch: 'runch/bin.ts',
+  vzmaster: 'master-cli/bin.ts',
+  'ldd-trace': 'master-cli/image/bin/ldd-trace.ts',
+  'strace-trace': 'master-cli/image/bin/strace-trace.ts',
+  vzimage: 'master-cli/image/bin/vzimage.ts',
+};
 for (const [name, entry] of Object.entries(entries)) {
+  if (!existsSync(entry)) continue;
   const outfile = `dist/${name}.mjs`;
   await build({
     entryPoints: [entry],
