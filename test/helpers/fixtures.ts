@@ -1,9 +1,9 @@
 import { closeSync, openSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { execa, type Options } from 'execa';
 
-export const RUNCH = resolve(import.meta.dirname, '../../dist/runch.mjs');
+export const RUNCH = resolve(import.meta.dirname, '../../dist/runch.cjs');
 export const BUSYBOX = '/bin/busybox';
 
 /** A scratch directory removed when the test ends. */
@@ -77,16 +77,18 @@ export async function runch(root: string, args: string[], options: { env?: Recor
   // Plain file descriptors: execa's {file: ...} would pipe through this process, and the pipe outlives runch.
   const out = openSync(`${base}.out`, 'w');
   const err = openSync(`${base}.err`, 'w');
-  const result = await execa(RUNCH, ['--root', root, ...args], {
+  const execOptions = {
     reject: false,
     timeout: options.timeout ?? 30_000,
     // A clean environment: tap's NODE_OPTIONS hooks must not ride into runch and its containers.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     extendEnv: false,
     stdin: 'ignore',
-    stdout: out,
-    stderr: err,
-  }).finally(() => {
+    // execa's types list only small literal fds; any open fd works at run time.
+    stdout: out as 3,
+    stderr: err as 4,
+  } satisfies Options;
+  const result = await execa(RUNCH, ['--root', root, ...args], execOptions).finally(() => {
     closeSync(out);
     closeSync(err);
   });
