@@ -56,7 +56,12 @@ export async function createContainer(store: StateStore, id: string, options: Cr
   checkId(id);
   const spec = loadBundle(options.bundle);
   store.ensureRoot();
-  return withLock(store.lockPath(id), `container "${id}"`, async () => {
+  return withLock(store.lockPath(id), `container "${id}"`, () => createLocked(store, id, spec, options));
+}
+
+/** create, for a caller that already holds the id's lock (run holds it across create and start). */
+export async function createLocked(store: StateStore, id: string, spec: ContainerSpec, options: CreateOptions): Promise<Created> {
+  {
     if (store.exists(id)) throw new VzError('exists', `container "${id}" already exists: delete it first or choose another id`);
     options.onIgnored?.(spec.ignored);
     const mountNamespace = await mountNamespaceUsable(store.root);
@@ -111,5 +116,5 @@ export async function createContainer(store: StateStore, id: string, options: Cr
       store.remove(id);
       throw withContext(`create ${id}`, error);
     }
-  });
+  }
 }

@@ -1,8 +1,15 @@
 import { constants } from 'node:os';
 import type { StateStore } from '../state/store.ts';
-import { type CreateOptions, createContainer } from './create.ts';
+import { withLock } from '../lib/lock.ts';
+import { loadBundle } from '../oci/load.ts';
+import { type CreateOptions, createLocked } from './create.ts';
 import { deleteContainer, deleteStopped } from './delete.ts';
-import { startContainer } from './start.ts';
+import { checkId } from './paths.ts';
+import { startLocked } from './start.ts';
+
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? 128 + (signal ? constants.signals[signal] : 0);
+}
 
 const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -15,16 +22,24 @@ export async function runContainer(
   id: string,
   options: CreateOptions & { detach?: boolean },
 ): Promise<number> {
-  const { child } = await createContainer(store, id, { ...options, detached: options.detach ?? false });
-  const exited = new Promise<number>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0))),
-  );
-  try {
-    await startContainer(store, id);
-  } catch (error) {
-    await deleteStopped(store, store.load(id), true).catch(() => undefined);
-    throw error;
-  }
+  checkId(id);
+  const spec = loadBundle(options.bundle);
+  store.ensureRoot();
+  // One lock across create and start: nobody can start, kill or delete the container in between.
+  const child = await withLock(store.lockPath(id), `container "${id}"`, async () => {
+    const created = await createLocked(store, id, spec, { ...options, detached: options.detach ?? false });
+    try {
+      await startLocked(store, created.state);
+    } catch (error) {
+      await deleteStopped(store, store.load(id), true).catch(() => undefined);
+      throw error;
+    }
+    return created.child;
+  });
+  const exited = new Promise<number>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(exitCodeOf(child.exitCode, child.signalCode));
+    else child.once('exit', (code, signal) => resolve(exitCodeOf(code, signal)));
+  });
   if (options.detach) {
     child.unref();
     return 0;

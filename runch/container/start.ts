@@ -38,8 +38,13 @@ function release(fifo: string, state: ContainerState, timeoutMs = 10_000): void 
 
 /** runtime-spec `start`: run the user's program in a created container. */
 export async function startContainer(store: StateStore, id: string): Promise<ContainerState> {
-  return withLock(store.lockPath(id), `container "${id}"`, async () => {
-    const state = store.load(id);
+  return withLock(store.lockPath(id), `container "${id}"`, () => startLocked(store, store.load(id)));
+}
+
+/** start, for a caller that already holds the id's lock. */
+export async function startLocked(store: StateStore, state: ContainerState): Promise<ContainerState> {
+  const id = state.id;
+  {
     if (!canStart(state.status)) refuse('start', id, state.status);
     const hooks = state.hooks;
     await runHooks('startContainer', hooks, state);
@@ -49,6 +54,6 @@ export async function startContainer(store: StateStore, id: string): Promise<Con
     await store.save(running);
     await runHooksWarning('poststart', hooks, running);
     return running;
-  });
+  }
 }
 
