@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { ACTIONS, DEFAULTS, defaultRestart, type TableEntry, tableEntrySchema } from './schema.ts';
+import { ACTIONS, DEFAULTS, ID_PATTERN, defaultRestart, type TableEntry, tableEntrySchema } from './schema.ts';
 
 /** One line of the table file, kept as written so a rewrite changes only the lines it means to. */
 export type TableLine =
@@ -155,7 +155,8 @@ export function parseTable(text: string): ParsedTable {
       lines.push({ kind: 'text', raw });
       return;
     }
-    const guessedId = trimmed.split(':')[0].trim() || undefined;
+    const head = trimmed.includes(':') ? trimmed.split(':')[0].trim() : '';
+    const guessedId = ID_PATTERN.test(head) ? head : undefined;
     let entry: TableEntry;
     try {
       entry = parseLine(raw);

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pino from 'pino';
+import { onExit } from 'signal-exit';
+import { VzError } from '../../runch/lib/errors.ts';
+import { isAlive } from '../../runch/lib/proc.ts';
+import type { StateStore } from '../../runch/state/store.ts';
+import { logDir } from '../logs/file.ts';
+import { parsePolicy } from '../policy/index.ts';
+import { readState, stateDir } from '../state/file.ts';
+import { tablePath } from '../table/index.ts';
+import { Supervisor } from './supervisor.ts';
+
+export interface RunOptions {
+  store: StateStore;
+  table?: string;
+  stateDir?: string;
+  logDir?: string;
+  events?: string;
+  policy?: string;
+  adoptPollMs: number;
+}
+
+/** `runch supervise`: resolves with the exit code once SIGTERM/SIGINT has stopped everything. */
+export async function runSupervisor(options: RunOptions): Promise<number> {
+  let policy;
+  try {
+    policy = parsePolicy(options.policy);
+  } catch (error) {
+    throw new VzError('usage', `supervise: ${(error as Error).message}`);
+  }
+  const dir = stateDir(options.stateDir);
+  const other = readState(dir)?.supervisor;
+  if (other && other.running && other.pid !== process.pid && isAlive(other.pid, other.startTime))
+    throw new VzError('exists', `a supervisor already runs for ${dir} (pid ${other.pid}): stop it first (kill ${other.pid})`);
+  if (options.events) mkdirSync(dirname(options.events), { recursive: true });
+  // Synchronous writes: no worker thread (pino transports cost a thread and megabytes); events are rare.
+  const log = pino(
+    { base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    pino.destination({ dest: options.events ?? 1, sync: true }),
+  );
+  const supervisor = new Supervisor({
+    store: options.store,
+    table: tablePath(options.table),
+    stateDir: dir,
+    logDir: logDir(options.logDir),
+    policy,
+    log,
+    adoptPollMs: options.adoptPollMs,
+  });
+  let finished!: (code: number) => void;
+  const done = new Promise<number>((resolve) => (finished = resolve));
+  const stop = (signal: NodeJS.Signals) => {
+    log.info({ event: 'signal', signal }, 'signal received');
+    supervisor.shutdown().then(() => finished(0), () => finished(1));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', () => {
+    log.info({ event: 'signal', signal: 'SIGHUP' }, 'reload');
+    supervisor.refresh(true, true);
+  });
+  // Last chance on any other way out (an uncaught error): the state as it stands, written synchronously.
+  onExit(() => supervisor.finalWrite());
+  process.on('uncaughtException', (error) => {
+    log.fatal({ event: 'crash', err: error.stack ?? String(error) }, 'supervisor crashed; containers keep running');
+    supervisor.finalWrite();
+    process.exit(1);
+  });
+  await supervisor.start();
+  return done;
+}
