@@ -11,6 +11,8 @@ const verbs: Record<string, () => Promise<Command>> = {
   kill: async () => (await import('./kill.ts')).kill,
   delete: async () => (await import('./delete.ts')).del,
   list: async () => (await import('./list.ts')).list,
+  init: async () => (await import('./init.ts')).init,
+  supervise: async () => (await import('./supervise.ts')).supervise,
 };
 
 export const VERSION = '0.1.0';
