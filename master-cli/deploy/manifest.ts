@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import * as z from 'zod';
+import { VzError } from '../../runch/lib/errors.ts';
+
+/**
+ * The deploy manifest: one YAML (or JSON) file per app, in the habits of Kamal's deploy.yml and pm2's ecosystem
+ * file. Example:
+ *
+ *     app: hello
+ *     image: ./hello.tar.gz        # a packed image (vzimage pack), or
+ *     bundle: ./hello              # a bundle directory, packed on the fly
+ *     replicas: 2
+ *     spread: vendor_              # inventory groups starting with this prefix are vendors
+ *     env: { GREETING: "hi there" }
+ *     restart: on-failure:5        # no | on-failure[:max] | always | unless-stopped
+ *     schedule: "0 3 * * *"        # optional: a cron entry instead of a long-running one
+ *     rolling: { batch: 1, minUptime: 3, timeout: 60, check: ["/bin/sh", "-c", "test -e /run/ready"] }
+ */
+const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+const duration = z.number().positive();
+
+export const manifestSchema = z
+  .object({
+    app: z.string().regex(APP_NAME, { message: 'must be 1-32 lower-case letters, digits, "_" or "-", starting with a letter or digit' }),
+    image: z.string().min(1).optional(),
+    bundle: z.string().min(1).optional(),
+    replicas: z.number().int().min(0).max(100).default(1),
+    spread: z.string().default('vendor_'),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'env names are letters, digits and "_"' }), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    restart: z.string().regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, { message: 'must be no, on-failure[:max], always or unless-stopped' }).default('always'),
+    schedule: z.string().min(9).optional(),
+    rolling: z
+      .object({
+        batch: z.number().int().min(1).default(1),
+        minUptime: duration.default(3),
+        timeout: duration.default(60),
+        check: z.array(z.string()).min(1).optional(),
+      })
+      .strict()
+      .default({ batch: 1, minUptime: 3, timeout: 60 }),
+  })
+  .strict()
+  .refine((m) => Boolean(m.image) !== Boolean(m.bundle), { message: 'give exactly one of image (a packed image) or bundle (a bundle directory)', path: ['image'] });
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** Read and validate a manifest; paths in it are relative to the manifest's own directory. */
+export function loadManifest(path: string): Manifest & { baseDir: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new VzError('not-found', `manifest ${path} cannot be read: check the path`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new VzError('invalid-config', `manifest ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join('.') || '(top level)';
+    throw new VzError('invalid-config', `manifest ${path}: ${field}: ${issue.message}; fix it in the manifest`);
+  }
+  const baseDir = dirname(resolve(path));
+  const m = parsed.data;
+  return {
+    ...m,
+    image: m.image ? resolve(baseDir, m.image) : undefined,
+    bundle: m.bundle ? resolve(baseDir, m.bundle) : undefined,
+    baseDir,
+  };
+}
