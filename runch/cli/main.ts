@@ -13,6 +13,10 @@ const verbs: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./list.ts')).list,
   init: async () => (await import('./init.ts')).init,
   supervise: async () => (await import('./supervise.ts')).supervise,
+  status: async () => (await import('./status.ts')).status,
+  logs: async () => (await import('./logs.ts')).logs,
+  enable: async () => (await import('./enable.ts')).enable,
+  disable: async () => (await import('./disable.ts')).disable,
 };
 
 export const VERSION = '0.1.0';

@@ -325,6 +325,7 @@ export class Unit {
     this.#stopCron();
     return this.enqueue(async () => {
       if (this.running) await this.#stop('supervisor stopping');
+      else if (this.state === 'backoff' || this.state === 'crash-loop' || this.state === 'scheduled') this.#set('stopped');
     });
   }
 
