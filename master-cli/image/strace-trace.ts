@@ -58,7 +58,7 @@ export async function straceTrace(command: string[]): Promise<StraceResult> {
     const trace = TRACED.map((s) => `?${s}`).join(',');
     const args = ['-f', '-ff', '-qq', '-z', '-y', '--seccomp-bpf', '-e', 'signal=none', '-e', `trace=${trace}`, '-o', join(dir, 't'), '--', ...command];
     const run = await execa('strace', args, { reject: false, stdio: 'inherit' });
-    if (run.failed && run.exitCode === undefined) throw new VzError('system', `cannot run strace (${run.message.split('\n')[0]}): install strace`);
+    if (run.failed && run.exitCode === undefined) throw new VzError('system', `cannot run strace (${String(run.message ?? "").split('\n')[0]}): install strace`);
     const files = readdirSync(dir).filter((f) => f.startsWith('t.'));
     if (files.length === 0) throw new VzError('system', `strace traced nothing for "${command[0]}": is it a program on PATH?`);
     const found = new Set<string>();

@@ -5,6 +5,9 @@ import type { Command } from './run.ts';
 export const verbs: Record<string, () => Promise<Command>> = {
   rootfs: async () => (await import('./rootfs.ts')).rootfsCommand,
   bundle: async () => (await import('./bundle.ts')).bundleCommand,
+  pack: async () => (await import('./pack.ts')).packCommand,
+  unpack: async () => (await import('./unpack.ts')).unpackCommand,
+  'import-docker': async () => (await import('./import-docker.ts')).importDockerCommand,
 };
 
 /** `--args` starts the program's arguments, like `--`: parseArgs then leaves them all positional. */
