@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { VzError } from '../../runch/lib/errors.ts';
 
@@ -22,6 +22,7 @@ export function checkTarget(target: string): void {
 export async function stage<T>(target: string, work: (tmp: string) => Promise<T>): Promise<T> {
   const abs = resolve(target);
   checkTarget(abs);
+  mkdirSync(dirname(abs), { recursive: true });
   const tmp = mkdtempSync(join(dirname(abs), `.${basename(abs)}.vz-tmp-`));
   chmodSync(tmp, 0o755); // mkdtemp's 0700 would become the target's mode
   try {
