@@ -1,0 +1,131 @@
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeAtomic } from '../runch/lib/atomic.ts';
+import { VzError } from '../runch/lib/errors.ts';
+import type { StateStore } from '../runch/state/store.ts';
+import type { InitSystem } from './detect.ts';
+import { diffChange } from './diff.ts';
+import type { InitEntry } from './entry.ts';
+import { type Change, type Current, DIRS, type Dialect, idOfFile, INITTAB, type Plan, planApply } from './plan.ts';
+import type { Launcher } from './process-field.ts';
+import { checkReloadable, reloadInit, startService, stopService } from './reload.ts';
+import { stopContainer } from './stop.ts';
+
+export interface ApplyOptions {
+  init: InitSystem;
+  entries: InitEntry[];
+  launcher: Launcher;
+  store: StateStore;
+  dryRun?: boolean;
+  telinit?: string;
+}
+
+export interface ApplyResult {
+  plan: Plan;
+  diff: string;
+  /** false when the files already said it all: nothing written, init not reloaded. */
+  reloaded: boolean;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new VzError('system', `cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** What the dialect's files hold now (every *.tab for sysvinit: their ids share one namespace). */
+export function readCurrent(dialect: Dialect): Current {
+  const dir = DIRS[dialect];
+  const files = new Map<string, string>();
+  if (dir) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      // absent: nothing there yet
+    }
+    for (const name of names.sort()) {
+      const relevant = dialect === 'sysvinit-dir' ? name.endsWith('.tab') : idOfFile(dialect, name) !== undefined;
+      const text = relevant ? readText(`${dir}/${name}`) : undefined;
+      if (text !== undefined) files.set(name, text);
+    }
+  }
+  return { inittab: readText(INITTAB), dir: files };
+}
+
+/** A read-only /etc must fail before the first write, never half-way. */
+function checkWritable(changes: Change[]): void {
+  for (const dir of new Set(changes.map((c) => dirname(c.path)))) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new VzError(
+        'system',
+        `cannot write in ${dir} (${code === 'EROFS' ? 'read-only file system' : (error as Error).message}): remount it read-write or run as root; nothing was changed`,
+      );
+    }
+  }
+}
+
+async function writeChanges(changes: Change[], toAfter: boolean): Promise<void> {
+  for (const change of changes) {
+    const text = toAfter ? change.after : change.before;
+    if (text === undefined) rmSync(change.path, { force: true });
+    else await writeAtomic(change.path, text, change.mode);
+  }
+}
+
+/** Write, reload; if init cannot be reloaded, put every file back as it was so the host stays consistent. */
+async function commit(options: ApplyOptions, changes: Change[]): Promise<void> {
+  if (changes.length === 0) return;
+  await writeChanges(changes, true);
+  try {
+    await reloadInit(options.init, options.telinit);
+  } catch (error) {
+    await writeChanges([...changes].reverse(), false);
+    throw new VzError('system', `${(error as Error).message}; the previous configuration was put back`, { cause: error });
+  }
+}
+
+async function stopAll(options: ApplyOptions, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const entry = options.entries.find((e) => e.id === id);
+    await stopContainer(options.store, id, entry?.stopSignal ?? 'SIGTERM', entry?.stopTimeoutMs ?? 10_000);
+  }
+}
+
+/**
+ * Make init's configuration say what the table says. Idempotent: a second apply finds no change and reloads
+ * nothing. An entry whose line changes is first taken out (reload, stopped), then put back: never two instances.
+ */
+export async function applyTable(options: ApplyOptions): Promise<ApplyResult> {
+  const { dialect } = options.init;
+  let plan = planApply(dialect, options.entries, readCurrent(dialect), options.launcher);
+  const diff = plan.changes.map(diffChange).join('');
+  if (options.dryRun || (plan.changes.length === 0 && plan.stop.length === 0)) return { plan, diff, reloaded: false };
+  checkReloadable(options.init, options.telinit);
+  checkWritable(plan.changes);
+  const final = plan;
+  if (dialect === 'systemd' || dialect === 'openrc') {
+    for (const id of plan.stop) await stopService(options.init, id);
+    await commit(options, plan.changes);
+    for (const id of plan.start) await startService(options.init, id);
+    return { plan: final, diff, reloaded: true };
+  }
+  const changed = plan.stop.filter((id) => plan.start.includes(id));
+  if (changed.length > 0) {
+    const interim = options.entries.map((e) => (changed.includes(e.id) ? { ...e, action: 'off' as const } : e));
+    const first = planApply(dialect, interim, readCurrent(dialect), options.launcher);
+    await commit(options, first.changes);
+    await stopAll(options, first.stop);
+    plan = planApply(dialect, options.entries, readCurrent(dialect), options.launcher);
+  }
+  await commit(options, plan.changes);
+  await stopAll(options, plan.stop);
+  return { plan: final, diff, reloaded: true };
+}

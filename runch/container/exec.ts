@@ -1,0 +1,97 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { decide } from '../../inittab-gen/backoff.ts';
+import { readTally, writeTally } from '../../inittab-gen/tally.ts';
+import { writeAtomic } from '../lib/atomic.ts';
+import { VzError } from '../lib/errors.ts';
+import { withLock } from '../lib/lock.ts';
+import { processStartTime } from '../lib/proc.ts';
+import { loadBundle } from '../oci/load.ts';
+import { OCI_VERSION, type StateStore, type StoredState } from '../state/store.ts';
+import { hostBinary } from './hostbin.ts';
+import { initCommand } from './launch.ts';
+import { prepareMountPoints, renderFstab, unmountUnder } from './mounts.ts';
+import { mountNamespaceUsable } from './mountns.ts';
+import { checkId, resolveInRoot } from './paths.ts';
+
+export interface ExecOptions {
+  bundle: string;
+  logPath: string;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+}
+
+/** stdout and stderr to the log (appended), stdin from /dev/null, then the chain: one exec more, nothing resident. */
+const LOG_SCRIPT = 'exec >>"$1" 2>&1 </dev/null; shift; exec "$@"';
+
+function note(logPath: string, message: string): void {
+  const line = `${new Date().toISOString()} runch: ${message}\n`;
+  try {
+    appendFileSync(logPath, line);
+  } catch {
+    process.stderr.write(line);
+  }
+}
+
+/** The state a container exec'd in this very process will have: our pid, our start time (execve keeps both). */
+async function prepare(store: StateStore, id: string, options: ExecOptions) {
+  return withLock(store.lockPath(id), `container "${id}"`, async () => {
+    if (store.exists(id)) {
+      const previous = store.load(id);
+      if (previous.status !== 'stopped' && previous.pid !== process.pid)
+        throw new VzError('exists', `container "${id}" is already running as pid ${previous.pid} (not started by init?): stop it with "runch kill ${id}" first`);
+      if (!previous.mountNamespace) await unmountUnder(previous.rootfs);
+    }
+    const spec = loadBundle(options.bundle);
+    const mountNamespace = await mountNamespaceUsable(store.root);
+    const stored: StoredState = {
+      ociVersion: OCI_VERSION,
+      id,
+      status: 'created',
+      pid: process.pid,
+      startTime: processStartTime(process.pid) ?? 0,
+      bundle: spec.bundle,
+      rootfs: spec.rootfs,
+      annotations: { ...spec.annotations, 'vz.mode': 'init' },
+      created: new Date().toISOString(),
+      mountNamespace,
+      hooks: spec.hooks,
+    };
+    await store.save(stored);
+    await writeAtomic(store.fstab(id), renderFstab(spec.rootfs, spec.readonly, spec.mounts));
+    prepareMountPoints(spec.mounts);
+    mkdirSync(resolveInRoot(spec.rootfs, spec.cwd, 'process.cwd'), { recursive: true, mode: 0o755 });
+    if (spec.ignored.length > 0) note(options.logPath, `${id}: ignored from config.json: ${spec.ignored.join(', ')}`);
+    if (Object.values(spec.hooks ?? {}).some((list) => Array.isArray(list) && list.length > 0))
+      note(options.logPath, `${id}: hooks are not run in init mode (nothing of runch stays to run them)`);
+    return initCommand(spec, { fstab: store.fstab(id), fifo: '', mountNamespace });
+  });
+}
+
+/**
+ * Init mode: init spawned this runch; it waits out the backoff the container's recent deaths call for (so init's
+ * own "respawning too fast" never fires), prepares the container and replaces itself with it. Returns only on error.
+ */
+export async function execContainer(store: StateStore, id: string, options: ExecOptions): Promise<never> {
+  checkId(id);
+  store.ensureRoot();
+  mkdirSync(dirname(options.logPath), { recursive: true });
+  const { delayMs, tally } = decide(readTally(store, id), Date.now(), { baseMs: options.backoffBaseMs, capMs: options.backoffCapMs });
+  await writeTally(store, id, tally);
+  if (delayMs > 0) {
+    note(options.logPath, `${id}: ${tally.state}: ${tally.failures} quick exit(s) in a row, next start in ${(delayMs / 1000).toFixed(1)} s`);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+  let command;
+  try {
+    command = await prepare(store, id, options);
+  } catch (error) {
+    note(options.logPath, `${id}: ${(error as Error).message}`);
+    throw error;
+  }
+  await writeTally(store, id, { ...tally, state: 'running', nextTry: undefined, lastExec: Date.now() });
+  const sh = hostBinary('sh', 'a POSIX shell');
+  if (!process.execve) throw new VzError('system', `init mode needs process.execve: use Node >= 22.15 (this is ${process.version})`);
+  process.execve(sh, ['runch-log', '-c', LOG_SCRIPT, 'runch-log', options.logPath, command.file, ...command.args], command.env);
+  throw new VzError('system', `cannot exec the container ${id}`);
+}
