@@ -102,8 +102,9 @@ export async function startInit(t: { teardown(fn: () => unknown): void }, kind: 
       env: { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin' },
       extendEnv: false,
       stdin: 'ignore',
-      stdout: out,
-      stderr: err,
+      // execa's types list only small literal fds; any open fd works at run time.
+      stdout: out as 3,
+      stderr: err as 4,
     }).finally(() => {
       closeSync(out);
       closeSync(err);
