@@ -71,7 +71,9 @@ export function parseStraceLine(line: string, cwd: string): (TracedPath & { cwd?
   if (args[at] !== '"') return undefined;
   const quoted = readQuoted(args, at + 1, '"');
   if (!quoted || quoted.value === '') return { syscall, path: '', creates: false, cwd: seenCwd };
-  const path = quoted.value.startsWith('/') ? quoted.value : `${base.replace(/\/$/, '')}/${quoted.value}`;
+  const joined = quoted.value.startsWith('/') ? quoted.value : `${base.replace(/\/$/, '')}/${quoted.value}`;
+  // only `.` and doubled slashes go here: `..` is left to symlinkChain, which resolves it after symlinks as the kernel does
+  const path = joined.replace(/\/(\.?\/)+/g, '/').replace(/(.)\/\.?$/, '$1');
   const creates = /\bO_CREAT\b/.test(args.slice(quoted.next, result.index));
   return { syscall, path, creates, cwd: seenCwd };
 }
