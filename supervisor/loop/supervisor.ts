@@ -130,9 +130,11 @@ export class Supervisor {
       unit.resumeWait(record.state, Date.parse(record.nextTry));
       return;
     }
-    if (sameEntry && (record.state === 'exited' || (record.state === 'stopped' && unit.entry.action !== 'off') || (unit.entry.action === 'once' && record.lastExit))) {
+    if (sameEntry && record.held) {
+      // the policy left it down (exited, once done, stopped under unless-stopped): a new supervisor agrees
       unit.fresh = false;
-      unit.state = record.state === 'stopped' ? 'stopped' : 'exited';
+      unit.held = true;
+      unit.state = record.state === 'stopped' ? 'stopped' : record.state === 'scheduled' ? 'scheduled' : 'exited';
     }
     await unit.converge();
   }

@@ -56,6 +56,8 @@ export class Unit {
   /** Set when the entry is new or changed (or an invalid one is retried): converge (re)starts it. */
   fresh = true;
   removed = false;
+  /** The policy left it down after its last exit. */
+  held = false;
   #stopping = false;
   #timer: NodeJS.Timeout | undefined;
   #cron: { stop(): void; nextRun(): Date | null } | undefined;
@@ -108,6 +110,7 @@ export class Unit {
       lastExit: this.lastExit,
       nextTry: iso(this.nextTryMs),
       error: this.error,
+      held: this.held,
       tally: this.tally,
     };
   }
@@ -165,6 +168,7 @@ export class Unit {
 
   async #start(isRestart: boolean): Promise<void> {
     if (isRestart) this.tally = { ...this.tally, restarts: this.tally.restarts + 1 };
+    this.held = false;
     this.#set('starting', { error: null });
     let fd: number | 'ignore' = 'ignore';
     try {
@@ -242,6 +246,7 @@ export class Unit {
     );
     this.tally = decision.tally;
     if (!decision.restart) {
+      this.held = true;
       this.#ctx.log.info({ event: 'no-restart', id: this.id, reason: decision.reason }, 'not restarted');
       if (this.entry.action === 'cron') return this.#set('scheduled', { nextTryMs: this.#cronNext() });
       return this.#set(decision.state);

@@ -32,6 +32,8 @@ export const unitRecordSchema = z.object({
   nextTry: z.string().nullable(),
   /** invalid, or a table line in error: the sentence saying what to fix. */
   error: z.string().nullable(),
+  /** The restart policy chose to leave it down (exited, or stopped under unless-stopped): a new supervisor keeps it so. */
+  held: z.boolean().default(false),
   /** The policy's death tally: survives a supervisor restart. */
   tally: z.object({ restarts: z.number(), streak: z.number(), deaths: z.array(z.number()), loops: z.number() }),
 });
