@@ -5,15 +5,16 @@ import { Header } from 'tar';
 
 const DIST = resolve(import.meta.dirname, '../../dist');
 
-/** Run a built image tool (dist/<name>.mjs) with a clean environment (no tap NODE_OPTIONS); never rejects. */
+/**
+ * Run a built image tool (dist/<name>.mjs); never rejects. `env -i` gives it a clean environment: tap's
+ * NODE_OPTIONS and the process-info hooks tap adds to every child must not ride in (as nobody they cannot even write).
+ */
 export async function tool(name: 'ldd-trace' | 'strace-trace' | 'vzimage', args: string[], options: { env?: Record<string, string>; uid?: number } = {}) {
-  const argv = [process.execPath, join(DIST, `${name}.mjs`), ...args];
-  const [file, ...rest] = options.uid === undefined ? argv : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', ...argv];
-  const result = await execa(file, rest, {
+  const env = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env }).map(([k, v]) => `${k}=${v}`);
+  const drop = options.uid === undefined ? [] : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups'];
+  const result = await execa('env', ['-i', ...env, ...drop, process.execPath, join(DIST, `${name}.mjs`), ...args], {
     reject: false,
     timeout: 120_000,
-    extendEnv: false,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdin: 'ignore',
   });
   return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
