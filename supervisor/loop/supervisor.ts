@@ -67,7 +67,7 @@ export class Supervisor {
         }
       },
       schedule: async (expression, tick) => {
-        this.#cron ??= await import('node-cron');
+        this.#cron ??= await loadCron();
         const cron = this.#cron;
         if (!cron.validate(expression)) throw new Error('node-cron cannot read it');
         const task = cron.schedule(expression, tick, { noOverlap: true, name: expression });
@@ -275,6 +275,16 @@ export class Supervisor {
       // disk full: the previous state stands
     }
   }
+}
+
+/**
+ * node-cron, lazily. In the CommonJS bundle (dist/runch.cjs) through require, so esbuild bundles node-cron's CJS
+ * build (its ESM build reads import.meta.url at load, which a CJS bundle does not have); from source, import().
+ */
+async function loadCron(): Promise<typeof import('node-cron')> {
+  if (typeof require === 'function') return require('node-cron') as typeof import('node-cron');
+  const name = 'node-cron';
+  return (await import(name)) as typeof import('node-cron');
 }
 
 function actionOf(entry: TableEntry): string {
