@@ -1,7 +1,8 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { RUNCH, busyboxBundle, runch, scratch, type BundleOptions } from '../helpers/fixtures.ts';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { RUNCH, busyboxBundle, mountsBelow, runch, type BundleOptions } from '../helpers/fixtures.ts';
 
 export interface Host {
   dir: string;
@@ -58,8 +59,9 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false, 
 }
 
 /** A private host: runch root, table, state, logs in a scratch dir; every process and container cleaned at the end. */
-export function host(t: Parameters<typeof scratch>[0], policy = ''): Host {
-  const dir = scratch(t, 'vz-sup-');
+export function host(t: { teardown(fn: () => void | Promise<void>): void }, policy = ''): Host {
+  // Not scratch(): its removal would run before this teardown stops the supervisor (teardowns run in order).
+  const dir = mkdtempSync(join(tmpdir(), 'vz-sup-'));
   const h: Host = {
     dir,
     root: join(dir, 'root'),
@@ -130,6 +132,9 @@ export function host(t: Parameters<typeof scratch>[0], policy = ''): Host {
     // Containers left by a test that SIGKILLed its supervisor: only ours, by id, through runch.
     if (existsSync(h.root))
       for (const id of readdirSync(h.root).filter((n) => existsSync(join(h.root, n, 'state.json')))) await runch(h.root, ['delete', '--force', id]);
+    // Mounts a test made under its dir (a tiny tmpfs), deepest first, then the dir.
+    for (const point of (await mountsBelow(dir)).reverse()) execFileSync('umount', ['-l', point]);
+    rmSync(dir, { recursive: true, force: true });
   });
   return h;
 }
