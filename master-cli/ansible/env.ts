@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+
+/** Where one vzmaster state dir keeps ansible's own files (home, temp, control sockets, runs). */
+export function ansibleDirs(stateDir: string) {
+  return {
+    home: join(stateDir, 'home'),
+    localTmp: join(stateDir, 'tmp'),
+    controlPath: join(stateDir, 'cp'),
+    runs: join(stateDir, 'runs'),
+  };
+}
+
+/**
+ * The environment of every ansible run. Why: ad-hoc runs ignore callbacks (the tree one included) unless
+ * ANSIBLE_LOAD_CALLBACK_PLUGINS=1; ansible's home, temp and ControlPersist sockets stay inside the state dir so a lab
+ * never writes to ~/.ansible; an inventory ansible cannot parse is an error, not an empty run. A user's ANSIBLE_CONFIG
+ * wins over the one vzmaster's config names, so ansible.cfg stays the user's to set.
+ */
+export function ansibleEnv(stateDir: string, ansibleConfig?: string, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const dirs = ansibleDirs(stateDir);
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) if (value !== undefined && key !== 'NODE_OPTIONS') env[key] = value;
+  Object.assign(env, {
+    HOME: dirs.home,
+    ANSIBLE_LOCAL_TEMP: dirs.localTmp,
+    ANSIBLE_SSH_CONTROL_PATH_DIR: dirs.controlPath,
+    ANSIBLE_LOAD_CALLBACK_PLUGINS: '1',
+    ANSIBLE_INVENTORY_UNPARSED_FAILED: '1',
+    ANSIBLE_RETRY_FILES_ENABLED: '0',
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_FORCE_COLOR: '0',
+    ANSIBLE_DEPRECATION_WARNINGS: '0',
+    LANG: base.LANG ?? 'C.UTF-8',
+  });
+  if (!base.ANSIBLE_CONFIG && ansibleConfig) env.ANSIBLE_CONFIG = ansibleConfig;
+  return env;
+}

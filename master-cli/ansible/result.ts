@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** The part of a module result vzmaster reads; anything else a module returns is kept but not trusted. */
+export const moduleResultSchema = z
+  .object({
+    changed: z.boolean().optional(),
+    failed: z.boolean().optional(),
+    unreachable: z.boolean().optional(),
+    skipped: z.boolean().optional(),
+    msg: z.unknown().optional(),
+    rc: z.number().optional(),
+    stdout: z.string().optional(),
+    stderr: z.string().optional(),
+  })
+  .passthrough();
+
+export type ModuleResult = z.infer<typeof moduleResultSchema>;
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable';
+
+export interface HostResult {
+  host: string;
+  status: HostStatus;
+  /** One line for a person: why it failed or could not be reached. */
+  message: string;
+  result: ModuleResult;
+}
+
+/** Why: one per-host verdict from the tree file's JSON, the way ansible itself counts ok/changed/failed/unreachable. */
+export function classify(host: string, raw: unknown): HostResult {
+  const parsed = moduleResultSchema.safeParse(raw);
+  if (!parsed.success) return { host, status: 'failed', message: 'ansible wrote a result vzmaster cannot read', result: {} };
+  const result = parsed.data;
+  const status: HostStatus = result.unreachable ? 'unreachable' : result.failed ? 'failed' : result.changed ? 'changed' : 'ok';
+  return { host, status, message: status === 'ok' || status === 'changed' ? '' : oneLine(result), result };
+}
+
+function oneLine(result: ModuleResult): string {
+  const text = typeof result.msg === 'string' && result.msg ? result.msg : result.stderr || (result.msg === undefined ? '' : JSON.stringify(result.msg));
+  const line = text.split('\n').map((s) => s.trim()).find((s) => s.length > 0) ?? 'no message';
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+/** Exit code of a run, ansible's convention: 4 when any host was unreachable, 2 when any failed, else 0. */
+export function exitCodeOf(results: HostResult[]): number {
+  if (results.some((r) => r.status === 'unreachable')) return 4;
+  if (results.some((r) => r.status === 'failed')) return 2;
+  return 0;
+}
+
+export function summarize(results: HostResult[]): Record<HostStatus, number> {
+  const counts: Record<HostStatus, number> = { ok: 0, changed: 0, failed: 0, unreachable: 0 };
+  for (const r of results) counts[r.status]++;
+  return counts;
+}

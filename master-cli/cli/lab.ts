@@ -1,0 +1,56 @@
+import { VzError } from '../../runch/lib/errors.ts';
+import { labDown, labStatus, startHost, stopHost } from '../lab/manage.ts';
+import { defaultLabDir, labPaths } from '../lab/paths.ts';
+import { labUp } from '../lab/up.ts';
+import { intFlag, type Command } from './command.ts';
+import { table } from './output.ts';
+
+const ACTIONS = ['up', 'down', 'status', 'stop-host', 'start-host'];
+
+export const lab: Command = {
+  name: 'lab',
+  summary: 'a local lab of simulated VPS hosts (own namespaces, init, sshd on 127.0.1.N)',
+  usage: [
+    'vzmaster lab up [--hosts N] [--busybox K] [--vendors V] | down | status [--json] | stop-host NAME | start-host NAME [--dir DIR]',
+    '  example: vzmaster lab up --hosts 3 --busybox 1 && vzmaster nodes',
+    '  --dir defaults to $VZ_LAB_DIR, else /var/lib/vz-lab',
+  ].join('\n'),
+  options: {
+    dir: { type: 'string' },
+    hosts: { type: 'string' },
+    busybox: { type: 'string' },
+    vendors: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }) {
+    const [action, name, ...extra] = positionals;
+    if (!action || !ACTIONS.includes(action)) throw new VzError('usage', `lab: ${action ? `unknown action ${JSON.stringify(action)}` : 'an action is needed'}: use ${ACTIONS.join(', ')}`);
+    const needsName = action === 'stop-host' || action === 'start-host';
+    if (needsName && !name) throw new VzError('usage', `lab ${action}: name the host, e.g. "vzmaster lab ${action} vps1"`);
+    if (extra.length > 0 || (!needsName && name !== undefined)) throw new VzError('usage', `lab ${action}: unexpected argument ${JSON.stringify(needsName ? extra[0] : name)}`);
+    const dir = defaultLabDir(values.dir as string | undefined);
+    if (action === 'up') {
+      const hosts = intFlag(lab, 'hosts', values.hosts, 3);
+      const busybox = intFlag(lab, 'busybox', values.busybox, hosts >= 3 ? 1 : 0);
+      const vendors = intFlag(lab, 'vendors', values.vendors, Math.min(hosts, 3));
+      const state = await labUp({ dir, hosts, busybox, vendors });
+      process.stdout.write(table(['HOST', 'VENDOR', 'INIT', 'ADDRESS'], state.hosts.map((h) => [h.name, h.vendor, h.init, `${h.address}:${h.port}`])));
+      process.stdout.write(`lab up in ${dir}; inventory ${labPaths(dir).inventory}\n`);
+      return 0;
+    }
+    if (action === 'down') {
+      const { hosts } = await labDown(dir);
+      process.stdout.write(hosts ? `lab down: ${hosts} hosts stopped, ${dir} cleaned\n` : `no lab in ${dir}: nothing to do\n`);
+      return 0;
+    }
+    if (action === 'status') {
+      const statuses = await labStatus(dir);
+      if (values.json) process.stdout.write(`${JSON.stringify(statuses.map((s) => ({ name: s.host.name, state: s.state, init: s.host.init, vendor: s.host.vendor, address: s.host.address, port: s.host.port })), null, 2)}\n`);
+      else process.stdout.write(table(['HOST', 'STATE', 'INIT', 'VENDOR', 'ADDRESS'], statuses.map((s) => [s.host.name, s.state, s.host.init, s.host.vendor, `${s.host.address}:${s.host.port}`])));
+      return statuses.every((s) => s.state === 'up') ? 0 : 4;
+    }
+    const host = action === 'stop-host' ? await stopHost(dir, name) : await startHost(dir, name);
+    process.stdout.write(`${host.name} ${action === 'stop-host' ? 'stopped' : `up on ${host.address}:${host.port}`}\n`);
+    return 0;
+  },
+};

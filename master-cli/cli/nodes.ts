@@ -1,0 +1,47 @@
+import { summarize } from '../ansible/result.ts';
+import { exitCodeOf } from '../ansible/result.ts';
+import { resolveConfig } from '../config/load.ts';
+import { collectNodes } from '../nodes/nodes.ts';
+import { intFlag, type Command } from './command.ts';
+import { humanBytes, summaryLine, table } from './output.ts';
+
+export const nodes: Command = {
+  name: 'nodes',
+  summary: 'every host: reachable, OS, init, RAM, free disk, runch version (one ansible run)',
+  usage: [
+    'vzmaster nodes [-i INVENTORY] [--limit PATTERN] [--json] [--config FILE] [--forks N]',
+    '  example: vzmaster nodes -i hosts.ini --limit vendor_a',
+  ].join('\n'),
+  options: {
+    inventory: { type: 'string', short: 'i' },
+    limit: { type: 'string', short: 'l' },
+    json: { type: 'boolean', default: false },
+    config: { type: 'string' },
+    forks: { type: 'string', short: 'f' },
+  },
+  async run({ values, positionals }) {
+    if (positionals.length > 0) throw new Error(`nodes: unexpected argument ${JSON.stringify(positionals[0])}; usage: ${nodes.usage.split('\n')[0]}`);
+    const config = resolveConfig({ config: values.config as string | undefined, inventory: values.inventory as string | undefined });
+    if (values.forks !== undefined) config.forks = Math.max(1, intFlag(nodes, 'forks', values.forks, config.forks));
+    const { nodes: reports } = await collectNodes(config, values.limit as string | undefined);
+    const code = exitCodeOf(reports.map((r) => ({ host: r.host, status: r.status, message: r.message, result: {} })));
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ nodes: reports, summary: summarize(reports.map((r) => ({ host: r.host, status: r.status, message: r.message, result: {} }))) }, null, 2)}\n`);
+      return code;
+    }
+    const rows = reports.map((r) => [
+      r.host,
+      r.groups.join(',') || '-',
+      `${r.address}${r.port ? `:${r.port}` : ''}`,
+      r.status === 'ok' ? 'up' : r.status,
+      r.facts?.os ?? '-',
+      r.facts?.init ?? '-',
+      r.facts ? humanBytes(r.facts.mem_kb) : '-',
+      r.facts ? humanBytes(r.facts.disk_free_kb) : '-',
+      r.facts?.runch ?? (r.message ? `! ${r.message}` : '-'),
+    ]);
+    process.stdout.write(table(['HOST', 'GROUPS', 'ADDRESS', 'STATE', 'OS', 'INIT', 'RAM', 'FREE DISK', 'RUNCH'], rows));
+    process.stdout.write(`${summaryLine(summarize(reports.map((r) => ({ host: r.host, status: r.status, message: r.message, result: {} }))))}\n`);
+    return code;
+  },
+};

@@ -1,0 +1,42 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { renderInittab, renderSshdConfig } from './inittab.ts';
+import { hostPaths, type LabPaths } from './paths.ts';
+import type { LabHost } from './state.ts';
+
+/**
+ * A host's private files, made once at `lab up` and kept across stop-host/start-host (a VPS keeps its disk):
+ * a copy of the machine's /etc with its own host key, sshd_config, inittab and hostname; a fresh /root holding
+ * only the lab's public key; empty /var/lib/vz and /var/log. Directories only: a bind-mounted single file breaks
+ * every rename-based write (ansible's modules included).
+ */
+export async function prepareHostDir(paths: LabPaths, host: LabHost, publicKey: string): Promise<void> {
+  const dirs = hostPaths(paths, host.name);
+  mkdirSync(dirs.base, { recursive: true, mode: 0o700 });
+  await execa('cp', ['-a', '--', '/etc', dirs.etc], { stdin: 'ignore' });
+  const ssh = join(dirs.etc, 'ssh');
+  mkdirSync(ssh, { recursive: true });
+  for (const kind of ['rsa', 'ecdsa', 'ed25519', 'dsa']) {
+    rmSync(join(ssh, `ssh_host_${kind}_key`), { force: true });
+    rmSync(join(ssh, `ssh_host_${kind}_key.pub`), { force: true });
+  }
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${host.name}`, '-f', join(ssh, 'ssh_host_ed25519_key')], { stdin: 'ignore' });
+  writeFileSync(join(ssh, 'sshd_config'), renderSshdConfig());
+  writeFileSync(join(dirs.etc, 'inittab'), renderInittab(host.init, host.address, host.port));
+  writeFileSync(join(dirs.etc, 'hostname'), `${host.name}\n`);
+  mkdirSync(join(dirs.root, '.ssh'), { recursive: true, mode: 0o700 });
+  chmodSync(dirs.root, 0o700);
+  for (const dotfile of ['.profile', '.bashrc']) if (existsSync(join('/etc/skel', dotfile))) copyFileSync(join('/etc/skel', dotfile), join(dirs.root, dotfile));
+  writeFileSync(join(dirs.root, '.ssh', 'authorized_keys'), publicKey, { mode: 0o600 });
+  mkdirSync(dirs.vz, { recursive: true, mode: 0o755 });
+  mkdirSync(dirs.log, { recursive: true, mode: 0o755 });
+}
+
+/** The lab's key pair (ed25519, no passphrase), made once per lab. */
+export async function makeLabKey(paths: LabPaths): Promise<string> {
+  mkdirSync(paths.ssh, { recursive: true, mode: 0o700 });
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'vz-lab', '-f', paths.key], { stdin: 'ignore' });
+  const { readFileSync } = await import('node:fs');
+  return readFileSync(`${paths.key}.pub`, 'utf8');
+}

@@ -1,0 +1,51 @@
+import { join, resolve } from 'node:path';
+import { VzError } from '../../runch/lib/errors.ts';
+
+/** The lab dir: --dir, else VZ_LAB_DIR, else /var/lib/vz-lab. */
+export function defaultLabDir(flag?: string): string {
+  return resolve(flag ?? process.env.VZ_LAB_DIR ?? '/var/lib/vz-lab');
+}
+
+/**
+ * Why a refusal list: the lab dir ends up inside ssh options (IdentityFile, ControlPath expand %, $ and quotes),
+ * ansible variables (templated: { }) and inittab-free shell argv. Spaces, ' and ; are fine; these are not.
+ */
+const UNSAFE = /["%$\\{}`\n\r\t\x00-\x1f,:]/;
+const MAX_LENGTH = 70; // ControlPath sockets live below it and a socket path must stay under 108 bytes
+
+export function checkLabDir(dir: string): string {
+  if (UNSAFE.test(dir)) throw new VzError('usage', `lab dir ${JSON.stringify(dir)} holds a character ssh or ansible would interpret (" % $ \\ { } \` , : or a control character): choose another --dir`);
+  if (dir.length > MAX_LENGTH) throw new VzError('usage', `lab dir ${JSON.stringify(dir)} is longer than ${MAX_LENGTH} characters (ssh control sockets live below it): choose a shorter --dir`);
+  if (dir === '/') throw new VzError('usage', 'lab dir cannot be /: choose a dedicated --dir');
+  return dir;
+}
+
+/** Every path the lab writes, in one place (docs/lab.md lists them). */
+export function labPaths(dir: string) {
+  return {
+    dir,
+    state: join(dir, 'lab.json'),
+    lock: join(dir, 'lab'),
+    hosts: join(dir, 'hosts'),
+    ssh: join(dir, 'ssh'),
+    key: join(dir, 'ssh', 'id_ed25519'),
+    inventory: join(dir, 'inventory.yml'),
+    ansibleCfg: join(dir, 'ansible.cfg'),
+    config: join(dir, 'vzmaster.json'),
+    ansibleState: join(dir, 'ansible'),
+  };
+}
+export type LabPaths = ReturnType<typeof labPaths>;
+
+/** A host's private directories: copies of /etc and /root, its /var/lib/vz and /var/log, its console log. */
+export function hostPaths(paths: LabPaths, name: string) {
+  const base = join(paths.hosts, name);
+  return {
+    base,
+    etc: join(base, 'etc'),
+    root: join(base, 'root'),
+    vz: join(base, 'vz'),
+    log: join(base, 'log'),
+    console: join(base, 'console.log'),
+  };
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/**
+ * What `nodes` runs on each host, as argv of the command module (constant text: no user value is ever pasted in).
+ * It prints one "key<TAB>value" line per fact. Init flavour: /proc/1/exe (readable as root) else /proc/1/comm,
+ * plus the files each init leaves (/run/initctl for sysvinit, /run/openrc for OpenRC).
+ */
+export const PROBE_SCRIPT = `
+exe=$(readlink /proc/1/exe 2>/dev/null || true)
+comm=$(cat /proc/1/comm 2>/dev/null || true)
+case "$exe" in
+  *systemd*) init=systemd ;;
+  *busybox*) init=busybox ;;
+  *openrc-init*) init=openrc ;;
+  *)
+    if [ -d /run/openrc ]; then init=openrc
+    elif [ "$comm" = systemd ]; then init=systemd
+    elif [ -p /run/initctl ] || [ -p /dev/initctl ]; then init=sysvinit
+    elif [ "$comm" = busybox ]; then init=busybox
+    elif [ "$comm" = init ] && [ -n "$exe" ]; then init=sysvinit
+    else init="unknown:$comm"; fi ;;
+esac
+os=unknown
+if [ -r /etc/os-release ]; then os=$(. /etc/os-release && printf '%s' "\${PRETTY_NAME:-$NAME}"); fi
+mem=$(awk '/^MemTotal:/ {print $2; exit}' /proc/meminfo 2>/dev/null)
+disk_path=/var/lib/vz; [ -d "$disk_path" ] || disk_path=/
+disk=$(df -Pk "$disk_path" 2>/dev/null | awk 'NR==2 {print $4}')
+if command -v runch >/dev/null 2>&1; then runch=$(runch --version 2>/dev/null | head -n 1); else runch=none; fi
+printf 'init\\t%s\\nos\\t%s\\nmem_kb\\t%s\\ndisk_free_kb\\t%s\\ndisk_path\\t%s\\nrunch\\t%s\\nhostname\\t%s\\n' "$init" "$os" "$mem" "$disk" "$disk_path" "\${runch:-unknown}" "$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)"
+`;
+
+export const PROBE_ARGV = ['sh', '-c', PROBE_SCRIPT, 'vz-probe'];
+
+export const factsSchema = z.object({
+  init: z.string().min(1),
+  os: z.string(),
+  mem_kb: z.coerce.number().int().nonnegative(),
+  disk_free_kb: z.coerce.number().int().nonnegative(),
+  disk_path: z.string(),
+  runch: z.string(),
+  hostname: z.string(),
+});
+export type NodeFacts = z.infer<typeof factsSchema>;
+
+/** Parse the probe's stdout; undefined when it is not what the probe prints. */
+export function parseFacts(stdout: string): NodeFacts | undefined {
+  const fields: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab > 0) fields[line.slice(0, tab)] = line.slice(tab + 1).trim();
+  }
+  const checked = factsSchema.safeParse(fields);
+  return checked.success ? checked.data : undefined;
+}
