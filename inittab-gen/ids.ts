@@ -28,13 +28,13 @@ export function assignInittabIds(entries: { id: string; inittabId?: string }[], 
     if (other !== undefined)
       throw new VzError(
         'invalid-config',
-        `entries "${other}" and "${entry.id}" both map to inittab id "${inittabId}": set inittabId on one of them to another 1-4 character id`,
+        `entries "${other}" and "${entry.id}" both map to inittab id "${inittabId}": rename one of the two containers`,
       );
     const foreign = foreignIds.get(inittabId);
     if (foreign !== undefined)
       throw new VzError(
         'invalid-config',
-        `entry "${entry.id}" maps to inittab id "${inittabId}", already used by ${foreign}: set inittabId on the entry to another 1-4 character id`,
+        `entry "${entry.id}" maps to inittab id "${inittabId}", already used by ${foreign}: rename the container or change that line's id`,
       );
     byInittabId.set(inittabId, entry.id);
     result.set(entry.id, inittabId);

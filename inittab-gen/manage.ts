@@ -1,18 +1,20 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, rmSync } from 'node:fs';
 import { VzError } from '../runch/lib/errors.ts';
-import { withLock } from '../runch/lib/lock.ts';
 import type { StateStore } from '../runch/state/store.ts';
+import { disableEntry, enableEntry } from '../supervisor/edit.ts';
+import { DEFAULT_LOG_DIR } from '../supervisor/logs/file.ts';
+import { stateDir } from '../supervisor/state/file.ts';
+import { DEFAULT_TABLE_PATH, readTable, type TableEntry, updateEntry } from '../supervisor/table/index.ts';
 import { type ApplyResult, applyTable } from './apply.ts';
 import { detectInit, type InitSystem } from './detect.ts';
-import { type InitEntry, type InitEntryInput, initEntrySchema, type InitTable } from './entry.ts';
+import type { InitEntry } from './entry.ts';
 import type { Launcher } from './process-field.ts';
-import { DEFAULT_TABLE, findEntry, loadTable, saveTable } from './table.ts';
+import { loadEntries } from './table.ts';
 import { tallyPath } from './tally.ts';
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 
 export interface HostOptions {
   table: string;
+  logDir: string;
   store: StateStore;
   init?: string;
   telinit?: string;
@@ -20,22 +22,22 @@ export interface HostOptions {
 }
 
 /** How init will call this very runch: the node running it and the file it runs, by absolute path. */
-export function currentLauncher(store: StateStore, table: string): Launcher {
+export function currentLauncher(options: HostOptions): Launcher {
   return {
     node: process.execPath,
     runch: realpathSync(process.argv[1]),
-    root: store.root === '/run/runch' ? undefined : store.root,
-    table: table === DEFAULT_TABLE ? undefined : table,
+    root: options.store.root === '/run/runch' ? undefined : options.store.root,
+    table: options.table === DEFAULT_TABLE_PATH ? undefined : options.table,
+    logDir: options.logDir === DEFAULT_LOG_DIR ? undefined : options.logDir,
   };
 }
 
-export async function applyHost(options: HostOptions, table?: InitTable): Promise<ApplyResult & { init: InitSystem }> {
+export async function applyHost(options: HostOptions, entries?: InitEntry[]): Promise<ApplyResult & { init: InitSystem }> {
   const init = detectInit(options.init);
-  const entries = (table ?? loadTable(options.table)).entries;
   const result = await applyTable({
     init,
-    entries,
-    launcher: currentLauncher(options.store, options.table),
+    entries: entries ?? loadEntries(options.table),
+    launcher: currentLauncher(options),
     store: options.store,
     dryRun: options.dryRun,
     telinit: options.telinit,
@@ -43,51 +45,42 @@ export async function applyHost(options: HostOptions, table?: InitTable): Promis
   return { ...result, init };
 }
 
+export type Edit = { kind: 'add'; bundle: string; once: boolean } | { kind: 'start' } | { kind: 'stop' } | { kind: 'remove' };
+
 /**
- * Change the table, then apply it; if applying fails (read-only /etc, no telinit), the table is put back too, so
- * table and init never disagree.
+ * Change one entry of the host table (the supervisor's own editors, locked and atomic), then apply. If applying
+ * fails (read-only /etc, no telinit), the entry is put back, so table and init never disagree.
  */
-export async function editAndApply(options: HostOptions, edit: (table: InitTable) => InitTable) {
+export async function editAndApply(options: HostOptions, id: string, edit: Edit) {
+  const before = readTable(options.table).entries.find((e) => e.id === id);
+  if (edit.kind === 'add' && before) throw new VzError('exists', `the table already has an entry "${id}": remove it first or choose another id`);
+  if (edit.kind !== 'add' && !before) throw new VzError('not-found', `no entry "${id}" in the table ${options.table}: add it with "runch init add ${id} --bundle DIR"`);
+  if (options.dryRun) {
+    const entries = loadEntries(options.table).filter((e) => e.id !== id);
+    const next: InitEntry | undefined =
+      edit.kind === 'remove' ? undefined
+      : edit.kind === 'add' ? { id, bundle: edit.bundle, action: edit.once ? 'once' : 'respawn', stopSignal: 'SIGTERM', stopTimeoutMs: 10_000 }
+      : { ...loadEntries(options.table).find((e) => e.id === id)!, action: edit.kind === 'stop' ? 'off' : 'respawn' };
+    return applyHost(options, next ? [...entries, next] : entries);
+  }
+  const supervisorDir = stateDir();
   try {
-    mkdirSync(dirname(options.table), { recursive: true });
-  } catch {
-    // reported by saveTable in words
+    if (edit.kind === 'add') await enableEntry(id, { table: options.table, stateDir: supervisorDir, bundle: edit.bundle, action: { action: edit.once ? 'once' : 'respawn' } });
+    else if (edit.kind === 'start') await enableEntry(id, { table: options.table, stateDir: supervisorDir });
+    else if (edit.kind === 'stop') await disableEntry(id, options.table, supervisorDir);
+    else await updateEntry(options.table, id, () => undefined);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES')
+      throw new VzError('system', `cannot write the table ${options.table} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}): nothing was changed`);
+    throw error;
   }
-  return withLock(options.table, `the table ${options.table}`, async () => {
-    const before = loadTable(options.table);
-    const after = edit(structuredClone(before));
-    if (options.dryRun) return applyHost(options, after);
-    await saveTable(options.table, after);
-    try {
-      return await applyHost(options, after);
-    } catch (error) {
-      await saveTable(options.table, before);
-      throw error;
-    }
-  });
-}
-
-export function addEntry(table: InitTable, input: InitEntryInput): InitTable {
-  const parsed = initEntrySchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new VzError('usage', `${issue.path.join('.')}: ${issue.message}`);
+  try {
+    return await applyHost(options);
+  } catch (error) {
+    await updateEntry(options.table, id, () => before as TableEntry | undefined).catch(() => undefined);
+    throw error;
   }
-  if (table.entries.some((e) => e.id === parsed.data.id))
-    throw new VzError('exists', `the table already has an entry "${parsed.data.id}": remove it first or choose another id`);
-  table.entries.push(parsed.data);
-  return table;
-}
-
-export function setAction(table: InitTable, id: string, path: string, action: InitEntry['action']): InitTable {
-  findEntry(table, id, path).action = action;
-  return table;
-}
-
-export function removeEntry(table: InitTable, id: string, path: string): InitTable {
-  findEntry(table, id, path);
-  table.entries = table.entries.filter((e) => e.id !== id);
-  return table;
 }
 
 /** A human start forgets the old deaths: the backoff starts from zero. */

@@ -8,6 +8,8 @@ export interface Launcher {
   root?: string;
   /** The table file, when not the default. */
   table?: string;
+  /** The log directory, when not the default. */
+  logDir?: string;
 }
 
 /**
@@ -28,6 +30,7 @@ export function processWords(id: string, launcher: Launcher): string[] {
   if (launcher.root) words.push('--root', launcher.root);
   words.push('init', 'exec');
   if (launcher.table) words.push('--table', launcher.table);
+  if (launcher.logDir) words.push('--log-dir', launcher.logDir);
   words.push(id);
   for (const word of words)
     if (!SAFE_WORD.test(word))

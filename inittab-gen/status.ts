@@ -18,7 +18,7 @@ export interface InitStatus {
 export function initStatus(store: StateStore, entry: InitEntry, now = Date.now()): InitStatus {
   const tally = readTally(store, entry.id);
   const state = store.exists(entry.id) ? store.load(entry.id) : undefined;
-  const row: InitStatus = { id: entry.id, wanted: entry.action, state: 'stopped', failures: tally?.failures ?? 0, bundle: entry.bundle };
+  const row: InitStatus = { id: entry.id, wanted: entry.action, state: 'stopped', failures: tally?.policy.streak ?? 0, bundle: entry.bundle };
   if (state && state.status !== 'stopped') return { ...row, state: 'running', pid: state.pid, since: state.created };
   if (tally && (tally.state === 'backoff' || tally.state === 'crash-loop') && tally.nextTry !== undefined && tally.nextTry > now - 1_000)
     return { ...row, state: tally.state, nextTry: new Date(tally.nextTry).toISOString() };

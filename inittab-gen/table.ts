@@ -1,53 +1,25 @@
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { writeAtomic } from '../runch/lib/atomic.ts';
 import { VzError } from '../runch/lib/errors.ts';
-import { type InitEntry, type InitTable, initTableSchema } from './entry.ts';
+import { readTable, type TableEntry, tablePath } from '../supervisor/table/index.ts';
+import type { InitEntry } from './entry.ts';
 
-/**
- * The interim host table for init mode (JSON), until supervisor/table lands: then this module becomes an adapter
- * from that table's entries to InitEntry and the file below goes away.
- */
-export const DEFAULT_TABLE = '/etc/vz/init.json';
+/** The host table is the supervisor's (supervisor/table): one source of truth whichever mode the host runs. */
+export { tablePath };
 
-export function loadTable(path: string): InitTable {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [] };
-    throw new VzError('system', `cannot read the table ${path}: ${(error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new VzError('invalid-config', `the table ${path} is not valid JSON (${(error as Error).message}): fix the file`);
-  }
-  const parsed = initTableSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new VzError('invalid-config', `the table ${path}: ${issue.path.join('.') || 'top level'}: ${issue.message}`);
-  }
-  return parsed.data;
+export function toInitEntry(entry: TableEntry): InitEntry {
+  return { id: entry.id, bundle: entry.bundle, action: entry.action, stopSignal: entry.stopSignal, stopTimeoutMs: entry.stopTimeoutMs };
 }
 
-export async function saveTable(path: string, table: InitTable): Promise<void> {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    await writeAtomic(path, `${JSON.stringify(table, null, 2)}\n`);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new VzError(
-      'system',
-      `cannot write the table ${path} (${code === 'EROFS' ? 'read-only file system' : (error as Error).message}): remount ${dirname(path)} read-write; nothing was changed`,
-    );
-  }
+/** Every entry, or one clear error naming a bad line: init's configuration is never written from half a table. */
+export function loadEntries(path: string): InitEntry[] {
+  const table = readTable(path);
+  const error = table.errors[0];
+  if (error)
+    throw new VzError('invalid-config', `the table ${path} line ${error.line}: ${error.message}; nothing was applied (fix the line, then apply again)`);
+  return table.entries.map(toInitEntry);
 }
 
-export function findEntry(table: InitTable, id: string, path: string): InitEntry {
-  const entry = table.entries.find((e) => e.id === id);
+export function findEntry(entries: InitEntry[], id: string, path: string): InitEntry {
+  const entry = entries.find((e) => e.id === id);
   if (!entry) throw new VzError('not-found', `no entry "${id}" in the table ${path}: add it with "runch init add ${id} --bundle DIR"`);
   return entry;
 }

@@ -12,7 +12,7 @@ export function tallyPath(store: StateStore, id: string): string {
 export function readTally(store: StateStore, id: string): Tally | undefined {
   try {
     const data = JSON.parse(readFileSync(tallyPath(store, id), 'utf8')) as Tally;
-    return Array.isArray(data.spawns) && typeof data.failures === 'number' ? data : undefined;
+    return Array.isArray(data.spawns) && data.policy && Array.isArray(data.policy.deaths) ? data : undefined;
   } catch {
     return undefined;
   }

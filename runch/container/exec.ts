@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { decide } from '../../inittab-gen/backoff.ts';
+import { decideSpawn } from '../../inittab-gen/backoff.ts';
+import type { PolicyConfig } from '../../supervisor/policy/index.ts';
 import { readTally, writeTally } from '../../inittab-gen/tally.ts';
 import { writeAtomic } from '../lib/atomic.ts';
 import { VzError } from '../lib/errors.ts';
@@ -17,15 +18,15 @@ import { checkId, resolveInRoot } from './paths.ts';
 export interface ExecOptions {
   bundle: string;
   logPath: string;
-  backoffBaseMs: number;
-  backoffCapMs: number;
+  policy: PolicyConfig;
 }
 
 /** stdout and stderr to the log (appended), stdin from /dev/null, then the chain: one exec more, nothing resident. */
 const LOG_SCRIPT = 'exec >>"$1" 2>&1 </dev/null; shift; exec "$@"';
 
 function note(logPath: string, message: string): void {
-  const line = `${new Date().toISOString()} runch: ${message}\n`;
+  // Tagged as the supervisor tags its own lines in a container's log.
+  const line = `[vz ${new Date().toISOString()}] ${message}\n`;
   try {
     appendFileSync(logPath, line);
   } catch {
@@ -76,10 +77,10 @@ export async function execContainer(store: StateStore, id: string, options: Exec
   checkId(id);
   store.ensureRoot();
   mkdirSync(dirname(options.logPath), { recursive: true });
-  const { delayMs, tally } = decide(readTally(store, id), Date.now(), { baseMs: options.backoffBaseMs, capMs: options.backoffCapMs });
+  const { delayMs, tally } = decideSpawn(readTally(store, id), Date.now(), options.policy);
   await writeTally(store, id, tally);
   if (delayMs > 0) {
-    note(options.logPath, `${id}: ${tally.state}: ${tally.failures} quick exit(s) in a row, next start in ${(delayMs / 1000).toFixed(1)} s`);
+    note(options.logPath, `${id}: ${tally.state}: ${tally.policy.streak} quick exit(s) in a row, next start in ${(delayMs / 1000).toFixed(1)} s`);
     await new Promise((resolve) => setTimeout(resolve, delayMs));
   }
   let command;

@@ -34,6 +34,8 @@ export interface InitNs {
   runch(args: string[], options?: { timeout?: number }): Promise<{ exitCode?: number; stdout: string; stderr: string }>;
   /** Host pids of the namespace's processes whose command line contains `needle` (zombies excluded). */
   pidsOf(needle: string): number[];
+  /** Same, for a command line equal to `command` (not a launcher still holding it among its arguments). */
+  pidsExactly(command: string): number[];
   reload(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -125,6 +127,8 @@ export async function startInit(t: { teardown(fn: () => unknown): void }, kind: 
     runch: (args, options) => exec([process.execPath, RUNCH, ...args], options),
     pidsOf: (needle) =>
       listPids().filter((p) => p !== pid && nsOf(p) === initNs && readStat(p)?.state !== 'Z' && cmdline(p).includes(needle)),
+    pidsExactly: (command) =>
+      listPids().filter((p) => p !== pid && nsOf(p) === initNs && readStat(p)?.state !== 'Z' && cmdline(p) === command),
     async reload() {
       if (kind === 'sysvinit') await exec([TELINIT, 'q']);
       else process.kill(pid, 'SIGHUP');
@@ -152,4 +156,12 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, st
     value = await fn();
   }
   return value;
+}
+
+/** An /etc/inittab of odd but valid lines for each init: comments, a long line, unusual actions, no final newline. */
+export function oddInittab(kind: InitKind): string {
+  const long = `# ${'a long comment line, kept byte for byte; '.repeat(12)}`;
+  if (kind === 'sysvinit')
+    return ['# odd but valid: comments: with colons', 'id:2:initdefault:', '', '   # indented comment', long, 'pf::powerwait:/bin/true', 'kb::kbrequest:/bin/true', 'ca:12345:ctrlaltdel:/bin/true'].join('\n');
+  return ['# odd but valid: comments: with colons', '', '   # indented comment', long, '::ctrlaltdel:/bin/true', '::shutdown:/bin/true', '::restart:/bin/busybox init'].join('\n');
 }

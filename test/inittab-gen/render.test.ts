@@ -30,7 +30,7 @@ t.test('inittab ids: 1-4 characters, stable, unique, collision-checked', async (
   const many = new Set(Array.from({ length: 200 }, (_, i) => derivedInittabId(`c${i}`)));
   t.ok(many.size >= 199, 'distinct containers spread over the id space');
   t.same(assignInittabIds([{ id: 'web1' }], new Map()).get('web1'), id, 'independent of the other entries');
-  t.throws(() => assignInittabIds([{ id: 'a', inittabId: 'x1' }, { id: 'b', inittabId: 'x1' }], new Map()), /entries "a" and "b" both map to inittab id "x1": set inittabId/);
+  t.throws(() => assignInittabIds([{ id: 'a', inittabId: 'x1' }, { id: 'b', inittabId: 'x1' }], new Map()), /entries "a" and "b" both map to inittab id "x1": rename one/);
   t.throws(() => assignInittabIds([{ id: 'a', inittabId: 'ca' }], new Map([['ca', '/etc/inittab line 9']])), /entry "a" maps to inittab id "ca", already used by \/etc\/inittab line 9/);
   t.throws(() => initEntrySchema.parse({ id: 'a', bundle: '/b', action: 'respawn', inittabId: 'toolong' }), /1 to 4/);
 });
