@@ -1,0 +1,125 @@
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+
+export const VZMASTER = resolve(import.meta.dirname, '../../dist/vzmaster.mjs');
+
+let outputs = 0;
+
+/**
+ * Run the built vzmaster; never rejects, so tests assert on exit codes and stderr. Output goes through files, not
+ * pipes (a lab host or an ssh control master must never hold the test's pipe), with a clean env (no tap hooks).
+ */
+export async function vzmaster(args: string[], options: { env?: Record<string, string>; timeout?: number; scratchDir?: string } = {}) {
+  const base = join(options.scratchDir ?? tmpdir(), `.vzmaster-out-${process.pid}-${outputs++}`);
+  const out = openSync(`${base}.out`, 'w');
+  const err = openSync(`${base}.err`, 'w');
+  const started = performance.now();
+  const result = await execa(VZMASTER, args, {
+    reject: false,
+    timeout: options.timeout ?? 90_000,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: out as 3,
+    stderr: err as 3,
+  }).finally(() => {
+    closeSync(out);
+    closeSync(err);
+  });
+  const stdout = readFileSync(`${base}.out`, 'utf8');
+  const stderr = readFileSync(`${base}.err`, 'utf8');
+  rmSync(`${base}.out`);
+  rmSync(`${base}.err`);
+  return { exitCode: result.exitCode, stdout, stderr, timedOut: result.timedOut, ms: performance.now() - started };
+}
+
+export interface LabHostInfo {
+  name: string;
+  vendor: string;
+  init: string;
+  address: string;
+  port: number;
+  pid?: number;
+  initPid?: number;
+}
+
+export interface TestLab {
+  dir: string;
+  env: Record<string, string>;
+  inventory: string;
+  /** vzmaster with VZ_LAB_DIR pointing at this lab. */
+  run(args: string[], timeout?: number): ReturnType<typeof vzmaster>;
+  hosts(): LabHostInfo[];
+  /** Every pid the lab recorded (unshare and init per host), read before teardown to check they are gone. */
+  pids(): number[];
+}
+
+/**
+ * Bring up a lab of `hosts` hosts (the last `busybox` of them under busybox init) in a fresh temp dir; it is
+ * brought down and removed in t.teardown, even when the test fails.
+ */
+export async function startLab(t: { teardown(fn: () => unknown): void }, options: { hosts?: number; busybox?: number; dir?: string } = {}): Promise<TestLab> {
+  const parent = mkdtempSync(join(tmpdir(), 'vz-lab-'));
+  const dir = options.dir ? join(parent, options.dir) : join(parent, 'lab');
+  const env = { VZ_LAB_DIR: dir };
+  const lab: TestLab = {
+    dir,
+    env,
+    inventory: join(dir, 'inventory.yml'),
+    run: (args, timeout) => vzmaster(args, { env, timeout, scratchDir: parent }),
+    hosts: () => (JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')) as { hosts: LabHostInfo[] }).hosts,
+    pids: () => lab.hosts().flatMap((h) => [h.pid, h.initPid].filter((p): p is number => typeof p === 'number')),
+  };
+  t.teardown(async () => {
+    await vzmaster(['lab', 'down', '--dir', dir], { scratchDir: parent });
+    rmSync(parent, { recursive: true, force: true });
+  });
+  const up = await lab.run(['lab', 'up', '--dir', dir, '--hosts', String(options.hosts ?? 3), '--busybox', String(options.busybox ?? 1)], 120_000);
+  if (up.exitCode !== 0) throw new Error(`lab up failed: ${up.stderr}`);
+  return lab;
+}
+
+/** Processes alive (not zombies) among pids. */
+export function alivePids(pids: number[]): number[] {
+  return pids.filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+      return state !== 'Z' && state !== 'X';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Processes whose command line mentions text (e.g. the lab dir): none may survive `lab down`. */
+export function processesMentioning(text: string): number[] {
+  const pids = readFileSyncSafeList();
+  return pids.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text) && alivePids([pid]).length === 1;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function readFileSyncSafeList(): number[] {
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+}
+
+/** Is anything listening on address:port (as the kernel sees it, all namespaces share the network here)? */
+export function listening(address: string, port: number): boolean {
+  const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(width, '0');
+  const [a, b, c, d] = address.split('.').map(Number);
+  const local = `${hex(d, 2)}${hex(c, 2)}${hex(b, 2)}${hex(a, 2)}:${hex(port, 4)}`;
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .some((line) => {
+      const fields = line.trim().split(/\s+/);
+      return fields[1] === local && fields[3] === '0A';
+    });
+}

@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import t from 'tap';
+import { alivePids, listening, processesMentioning, startLab } from '../helpers/lab.ts';
+
+interface Node {
+  host: string;
+  status: string;
+  groups: string[];
+  facts?: { init: string; os: string; mem_kb: number; disk_free_kb: number; runch: string; hostname: string };
+}
+
+t.test('a lab of 3 hosts: nodes, host loss and return, a clean down', async (t) => {
+  const lab = await startLab(t, { hosts: 3, busybox: 1 });
+  const hosts = lab.hosts();
+  t.same(hosts.map((h) => h.init), ['sysvinit', 'sysvinit', 'busybox']);
+  t.same(new Set(hosts.map((h) => h.vendor)).size, 3, 'one vendor group per host');
+  for (const h of hosts) t.match(h.address, /^127\.0\.1\.\d+$/, 'a 127.0.1.N address');
+
+  const all = await lab.run(['nodes', '--json']);
+  t.equal(all.exitCode, 0, `nodes ok: ${all.stderr}`);
+  const nodes = (JSON.parse(all.stdout) as { nodes: Node[] }).nodes;
+  t.same(nodes.map((n) => [n.host, n.status, n.facts?.init, n.facts?.hostname]), [
+    ['vps1', 'ok', 'sysvinit', 'vps1'],
+    ['vps2', 'ok', 'sysvinit', 'vps2'],
+    ['vps3', 'ok', 'busybox', 'vps3'],
+  ]);
+  for (const n of nodes) {
+    t.ok(n.facts!.mem_kb > 0 && n.facts!.disk_free_kb > 0, `${n.host}: RAM and free disk`);
+    t.match(n.facts!.os, /\S/, `${n.host}: an OS name`);
+    t.equal(n.facts!.runch, 'none', `${n.host}: no runch installed yet`);
+  }
+
+  const table = await lab.run(['nodes']);
+  t.equal(table.exitCode, 0);
+  t.match(table.stdout, /^HOST\s+GROUPS\s+ADDRESS\s+STATE\s+OS\s+INIT/m, 'a table with a header');
+  t.match(table.stdout, /summary: ok=3 changed=0 failed=0 unreachable=0/);
+
+  const stop = await lab.run(['lab', 'stop-host', 'vps2']);
+  t.equal(stop.exitCode, 0, stop.stderr);
+  t.notOk(listening(hosts[1].address, hosts[1].port), 'vps2 no longer listens');
+  const lost = await lab.run(['nodes', '--json'], 60_000);
+  t.equal(lost.exitCode, 4, 'exit 4: a host is unreachable');
+  t.ok(lost.ms < 45_000, `unreachable reported quickly (${Math.round(lost.ms)} ms)`);
+  const lostNodes = (JSON.parse(lost.stdout) as { nodes: Node[] }).nodes;
+  t.same(lostNodes.map((n) => [n.host, n.status]), [['vps1', 'ok'], ['vps2', 'unreachable'], ['vps3', 'ok']]);
+  const status = await lab.run(['lab', 'status']);
+  t.equal(status.exitCode, 4, 'lab status: not every host is up');
+  t.match(status.stdout, /vps2\s+down\s+sysvinit/);
+
+  const start = await lab.run(['lab', 'start-host', 'vps2']);
+  t.equal(start.exitCode, 0, start.stderr);
+  const back = await lab.run(['nodes', '--limit', 'vendor_b', '--json']);
+  t.equal(back.exitCode, 0, back.stderr);
+  t.same((JSON.parse(back.stdout) as { nodes: Node[] }).nodes.map((n) => [n.host, n.status, n.facts?.init]), [['vps2', 'ok', 'sysvinit']], '--limit by vendor group');
+
+  const pids = lab.pids();
+  t.equal(pids.length, 6, 'unshare + init per host recorded');
+  const down = await lab.run(['lab', 'down', '--dir', lab.dir]);
+  t.equal(down.exitCode, 0, down.stderr);
+  t.same(alivePids(pids), [], 'no lab process left');
+  t.same(processesMentioning(lab.dir), [], 'no process mentions the lab dir (ssh masters included)');
+  for (const h of hosts) t.notOk(listening(h.address, h.port), `${h.address}:${h.port} closed`);
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(lab.dir));
+  t.same(mounts, [], 'no mount left');
+  t.notOk(existsSync(lab.dir), 'lab dir removed');
+  for (const h of hosts) t.notOk(existsSync(`/run/lock/vz-lab-${h.address}.claim`), `${h.address} released`);
+});
