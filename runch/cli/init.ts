@@ -58,7 +58,12 @@ export const init: Command = {
     if (sub === 'exec') {
       const id = idArg(sub, positionals);
       const entry = findEntry(loadEntries(host.table), id, host.table);
-      if (entry.action === 'off') throw new VzError('bad-state', `entry "${id}" is off in ${host.table} but init still runs it: run "runch init apply"`);
+      if (entry.action === 'off') {
+        // The table was set off behind init's back (an editor, a supervisor-mode kill): apply it, and init stops us.
+        process.stderr.write(`runch: entry "${id}" is off in ${host.table} but init still runs it: applying the table\n`);
+        await applyHost(host);
+        return 0;
+      }
       return execContainer(store, id, { bundle: entry.bundle, logPath: logPath(host.logDir, id), policy: DEFAULT_POLICY });
     }
     if (sub === 'apply') return report(await applyHost(host));

@@ -29,6 +29,9 @@ export const kill: Command = {
   options: { all: { type: 'boolean', short: 'a', default: false }, table: { type: 'string' } },
   async run({ values, positionals, store }) {
     const id = requireId(kill, positionals);
+    // A container init respawns (init mode) is stopped through init, or init would undo the kill at once.
+    const { killInInitMode } = await import('../../inittab-gen/kill.ts');
+    if (await killInInitMode(store, id, parseSignal(positionals[1]), values.table as string | undefined)) return 0;
     const supervised = await setOffIfSupervised(id, parseSignal(positionals[1]), values.table as string | undefined);
     try {
       await killContainer(store, id, positionals[1], values.all as boolean);

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decideSpawn } from '../../inittab-gen/backoff.ts';
+import { INIT_MODE_ANNOTATION } from '../../inittab-gen/kill.ts';
 import type { PolicyConfig } from '../../supervisor/policy/index.ts';
 import { readTally, writeTally } from '../../inittab-gen/tally.ts';
 import { writeAtomic } from '../lib/atomic.ts';
@@ -53,7 +54,7 @@ async function prepare(store: StateStore, id: string, options: ExecOptions) {
       startTime: processStartTime(process.pid) ?? 0,
       bundle: spec.bundle,
       rootfs: spec.rootfs,
-      annotations: { ...spec.annotations, 'vz.mode': 'init' },
+      annotations: { ...spec.annotations, [INIT_MODE_ANNOTATION]: 'init' },
       created: new Date().toISOString(),
       mountNamespace,
       hooks: spec.hooks,

@@ -11,10 +11,11 @@ export const SYSVINIT = '/opt/vz-sysvinit/sbin/init';
 export const TELINIT = '/opt/vz-sysvinit/sbin/telinit';
 export type InitKind = 'sysvinit' | 'busybox';
 
-// Runs inside the new namespaces: private /etc and /run, the pty as /dev/console, then init with a clean env.
+// Runs inside the new namespaces: private /etc, /run and /var/log (vz's default log dir), the pty as /dev/console, then init with a clean env.
 const BOOT = `etc=$1; shift
 mount --bind "$etc" /etc || exit 1
 mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
+mount -t tmpfs -o mode=0755 tmpfs /var/log || exit 1
 mount --bind "$(tty)" /dev/console || exit 1
 exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SELINUX_INIT=YES "$@"`;
 
@@ -29,6 +30,8 @@ export interface InitNs {
   etc: string;
   dir: string;
   console(): string;
+  /** A file as the namespace sees it (its /run, /var/log are its own). */
+  path(inside: string): string;
   /** A command inside the namespace (pid + mount), output through files. */
   exec(argv: string[], options?: { timeout?: number }): Promise<{ exitCode?: number; stdout: string; stderr: string }>;
   runch(args: string[], options?: { timeout?: number }): Promise<{ exitCode?: number; stdout: string; stderr: string }>;
@@ -123,6 +126,7 @@ export async function startInit(t: { teardown(fn: () => unknown): void }, kind: 
     etc,
     dir,
     console: () => readFileSync(consoleLog, 'utf8'),
+    path: (inside) => `/proc/${pid}/root${inside}`,
     exec,
     runch: (args, options) => exec([process.execPath, RUNCH, ...args], options),
     pidsOf: (needle) =>
