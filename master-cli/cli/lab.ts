@@ -40,7 +40,7 @@ export const lab: Command = {
     }
     if (action === 'down') {
       const { hosts } = await labDown(dir);
-      process.stdout.write(hosts ? `lab down: ${hosts} hosts stopped, ${dir} cleaned\n` : `no lab in ${dir}: nothing to do\n`);
+      process.stdout.write(hosts ? `lab down: ${hosts} host${hosts === 1 ? '' : 's'} stopped, ${dir} cleaned\n` : `no lab in ${dir}: nothing to do\n`);
       return 0;
     }
     if (action === 'status') {

@@ -1,3 +1,4 @@
+import { VzError } from '../../runch/lib/errors.ts';
 import { summarize } from '../ansible/result.ts';
 import { exitCodeOf } from '../ansible/result.ts';
 import { resolveConfig } from '../config/load.ts';
@@ -20,7 +21,7 @@ export const nodes: Command = {
     forks: { type: 'string', short: 'f' },
   },
   async run({ values, positionals }) {
-    if (positionals.length > 0) throw new Error(`nodes: unexpected argument ${JSON.stringify(positionals[0])}; usage: ${nodes.usage.split('\n')[0]}`);
+    if (positionals.length > 0) throw new VzError('usage', `nodes: unexpected argument ${JSON.stringify(positionals[0])}; usage: ${nodes.usage.split('\n')[0]}`);
     const config = resolveConfig({ config: values.config as string | undefined, inventory: values.inventory as string | undefined });
     if (values.forks !== undefined) config.forks = Math.max(1, intFlag(nodes, 'forks', values.forks, config.forks));
     const { nodes: reports } = await collectNodes(config, values.limit as string | undefined);

@@ -1,0 +1,71 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { vzmaster } from '../helpers/lab.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'vz-master-bad-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const state = join(dir, 'state');
+const canary = join(dir, 'canary');
+// No lab here: VZ_LAB_DIR points at nothing, and -i inventories get their own state dir.
+const env = { VZ_LAB_DIR: join(dir, 'no-lab'), VZ_MASTER_STATE: state };
+
+function inventory(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** One clear line on stderr, exit 1, nothing run and nothing written. */
+type Test = import('tap').Test;
+
+async function refused(t: Test, args: string[], pattern: RegExp) {
+  const result = await vzmaster(args, { env, scratchDir: dir });
+  t.equal(result.exitCode, 1, `exit 1 for ${args.join(' ')}`);
+  t.match(result.stderr, pattern, 'names the problem');
+  t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+  t.notOk(existsSync(state), 'no state written');
+  t.notOk(existsSync(canary), 'nothing ran');
+}
+
+t.test('inventories', async (t) => {
+  await refused(t, ['nodes', '-i', join(dir, 'missing.ini')], /inventory .*missing\.ini does not exist: pass -i FILE/);
+  await refused(t, ['nodes', '-i', dir], /is a directory, not a file/);
+  await refused(t, ['nodes', '-i', inventory('header.ini', '[vendor_a\nvps1 ansible_host=127.0.1.9\n')], /line 1: "\[vendor_a" is not a \[group\]/);
+  await refused(t, ['nodes', '-i', inventory('quote.ini', '[vendor_a]\nvps1 ansible_host="127.0.1.9\n')], /line 2: unclosed " quote/);
+  await refused(t, ['nodes', '-i', inventory('novalue.ini', '[vendor_a]\nvps1 ansible_host\n')], /"ansible_host" is not key=value/);
+  await refused(t, ['nodes', '-i', inventory('noaddr.ini', '[vendor_a]\nweb1 ansible_user=root\n')], /host "web1" has no address: set ansible_host=<ip>/);
+  await refused(t, ['nodes', '-i', inventory('port.ini', '[vendor_a]\nweb1 ansible_host=127.0.1.9 ansible_port=99999\n')], /ansible_port 99999 is not a port/);
+  await refused(t, ['nodes', '-i', inventory('range.ini', '[vendor_a]\nweb[1:3] ansible_host=127.0.1.9\n')], /host ranges .* not supported/);
+  await refused(t, ['nodes', '-i', inventory('empty.ini', '# nothing\n')], /lists no hosts/);
+  await refused(t, ['nodes', '-i', inventory('bad.yml', 'all:\n  hosts: [a, b]\n')], /bad\.yml: all\.hosts/);
+  await refused(t, ['nodes', '-i', inventory('syntax.yml', 'all:\n  hosts:\n   - a: [\n')], /is not valid YAML/);
+  await refused(t, ['nodes', '-i', inventory('typo.yml', 'all:\n  hostz:\n    a:\n')], /typo\.yml/);
+  const hostile = `all:\n  hosts:\n    "a b; touch ${canary}":\n      ansible_host: 127.0.1.9\n`;
+  await refused(t, ['nodes', '-i', inventory('hostile.yml', hostile)], /host name "a b; touch .*" is invalid/);
+  const hostileAddress = `[vendor_a]\nweb1 ansible_host='127.0.1.9;touch ${canary}'\n`;
+  await refused(t, ['nodes', '-i', inventory('hostile-addr.ini', hostileAddress)], /host "web1" has an invalid ansible_host/);
+});
+
+t.test('flags and verbs', async (t) => {
+  await refused(t, ['frobnicate'], /unknown command "frobnicate": see "vzmaster --help"/);
+  await refused(t, ['nodes', '--bogus'], /nodes: Unknown option '--bogus'/);
+  await refused(t, ['nodes', 'extra'], /nodes: unexpected argument "extra"/);
+  await refused(t, ['nodes', '-i', inventory('ok.ini', '[vendor_a]\nweb1 ansible_host=127.0.1.9\n'), '--forks', 'many'], /--forks "many" is not a whole number/);
+  await refused(t, ['nodes'], /no inventory: pass -i FILE, or bring up the local lab/);
+  await refused(t, ['nodes', '--config', join(dir, 'nope.json')], /config .*nope\.json does not exist/);
+  writeFileSync(join(dir, 'bad-config.json'), JSON.stringify({ version: 1, inventory: 3, stateDir: state }));
+  await refused(t, ['nodes', '--config', join(dir, 'bad-config.json')], /field "inventory"/);
+  await refused(t, ['lab'], /lab: an action is needed: use up, down, status/);
+  await refused(t, ['lab', 'frob'], /lab: unknown action "frob"/);
+  await refused(t, ['lab', 'up', '--hosts', 'abc', '--dir', join(dir, 'lab')], /--hosts "abc" is not a whole number/);
+  await refused(t, ['lab', 'up', '--hosts', '0', '--dir', join(dir, 'lab')], /--hosts 0 is out of range/);
+  await refused(t, ['lab', 'up', '--hosts', '2', '--busybox', '3', '--dir', join(dir, 'lab')], /--busybox 3 is out of range/);
+  await refused(t, ['lab', 'stop-host'], /lab stop-host: name the host/);
+  await refused(t, ['lab', 'status', '--dir', join(dir, 'lab')], /no lab in .*: run "vzmaster lab up/);
+  await refused(t, ['lab', 'stop-host', 'x; touch canary', '--dir', join(dir, 'lab')], /no lab in/);
+  await refused(t, ['lab', 'up', '--dir', join(dir, 'a"b')], /holds a character ssh or ansible would interpret/);
+  await refused(t, ['lab', 'up', '--dir', join(dir, 'a{{b}}')], /holds a character ssh or ansible would interpret/);
+  t.notOk(existsSync(join(dir, 'lab')), 'no lab dir made by refused calls');
+});

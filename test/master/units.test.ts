@@ -1,0 +1,50 @@
+import t from 'tap';
+import { adhocArgv } from '../../master-cli/ansible/argv.ts';
+import { safeModuleArgs, yamlQuote } from '../../master-cli/ansible/args.ts';
+import { classify, exitCodeOf } from '../../master-cli/ansible/result.ts';
+import { parseIni } from '../../master-cli/inventory/ini.ts';
+import { expandGroups } from '../../master-cli/inventory/raw.ts';
+import { renderInittab } from '../../master-cli/lab/inittab.ts';
+import { parseFacts } from '../../master-cli/nodes/probe.ts';
+
+t.test('module args travel as !unsafe data, never as templates', async (t) => {
+  const { json, varsYaml } = safeModuleArgs({ argv: ['echo', "{{ lookup('pipe','id') }}"], mode: 420, force: true, env: { 'A B': 'x' } });
+  t.notMatch(json, /lookup/, 'no value inside -a');
+  t.same(JSON.parse(json), { argv: ['{{ vz_arg_0 }}', '{{ vz_arg_1 }}'], mode: 420, force: true, env: { '{{ vz_arg_2 }}': '{{ vz_arg_3 }}' } });
+  t.match(varsYaml, /^vz_arg_1: !unsafe "\{\{ lookup\('pipe','id'\) \}\}"$/m);
+  t.equal(yamlQuote('a"b\\c\nd\u0085é😀'), '"a\\"b\\\\c\\u000ad\\u0085\\u00e9\\U0001f600"');
+});
+
+t.test('ad-hoc argv: every value attached with =, builtin modules only', async (t) => {
+  const argv = adhocArgv({ module: 'ping', limit: '-evil' }, { inventory: '/i', tree: '/t', argsJson: '{}', varsFile: '/v' });
+  t.ok(argv.slice(1).every((a) => a.startsWith('--')), 'no bare value an option parser could misread');
+  t.ok(argv.includes('--limit=-evil'));
+  t.ok(argv.some((a) => a.startsWith('--ssh-extra-args=') && a.includes('ServerAliveInterval=2')));
+  t.throws(() => adhocArgv({ module: 'community.general.thing' }, { inventory: '', tree: '', argsJson: '', varsFile: '' }), /builtin modules only/);
+});
+
+t.test('per-host results', async (t) => {
+  const results = [
+    classify('a', { changed: false, ping: 'pong' }),
+    classify('b', { failed: true, msg: 'no such file\nmore' }),
+    classify('c', { unreachable: true, msg: 'ssh: connect refused', changed: false }),
+  ];
+  t.same(results.map((r) => [r.status, r.message]), [['ok', ''], ['failed', 'no such file'], ['unreachable', 'ssh: connect refused']]);
+  t.equal(exitCodeOf(results), 4);
+  t.equal(exitCodeOf(results.slice(0, 2)), 2);
+  t.equal(exitCodeOf(results.slice(0, 1)), 0);
+});
+
+t.test('INI inventory: groups, children, vars', async (t) => {
+  const raw = parseIni('[vendor_a]\nh1 ansible_host=10.0.0.1 note="a b"\n[vendors:children]\nvendor_a\n[vendors:vars]\nansible_user=root\n', 'x');
+  t.same(raw.hosts.get('h1')?.vars, { ansible_host: '10.0.0.1', note: 'a b' });
+  t.same(expandGroups(raw, raw.hosts.get('h1')!.groups), ['vendor_a', 'vendors']);
+});
+
+t.test('inittab and probe', async (t) => {
+  t.match(renderInittab('sysvinit', '127.0.1.12', 2222), /^ssh:2345:respawn:\/usr\/sbin\/sshd -D -p 2222 -o ListenAddress=127\.0\.1\.12 -o PidFile=none/m);
+  t.match(renderInittab('busybox', '127.0.1.12', 22), /^::respawn:\/usr\/sbin\/sshd -D/m);
+  for (const line of renderInittab('sysvinit', '127.0.1.254', 22022).split('\n')) t.ok(line.length - line.indexOf(':respawn:') - 9 <= 127 || !line.includes('respawn'), 'process field fits sysvinit');
+  t.same(parseFacts('init\tbusybox\nos\tAlpine\nmem_kb\t512\ndisk_free_kb\t9\ndisk_path\t/\nrunch\tnone\nhostname\th\n')?.init, 'busybox');
+  t.equal(parseFacts('garbage'), undefined);
+});
