@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { runAdhoc } from '../../master-cli/ansible/run.ts';
+import { readConfig } from '../../master-cli/config/load.ts';
+import { alivePids, startLab } from '../helpers/lab.ts';
+
+// A lab dir with a space, a quote and a ';', and values built to break a shell or a Jinja template.
+t.test('hostile lab dir and module values change nothing outside', async (t) => {
+  const lab = await startLab(t, { hosts: 1, busybox: 0, dir: "my lab 'x'; y" });
+  const canary = join(lab.dir, '..', 'canary');
+  const config = readConfig(join(lab.dir, 'vzmaster.json'));
+  const target = { inventory: config.inventory, stateDir: config.stateDir, ansibleConfig: config.ansibleConfig };
+
+  const nodes = await lab.run(['nodes']);
+  t.equal(nodes.exitCode, 0, `nodes works from a lab dir with spaces and quotes: ${nodes.stderr}`);
+
+  const values = [
+    `{{ lookup('pipe', 'touch ${canary}') }}`,
+    `$(touch ${canary}); touch ${canary} && echo "q'uote"`,
+    '[1, 2]',
+    'True',
+    '{% raw %}x',
+    'tab\there\nnewline é',
+  ];
+  const echoed = await runAdhoc(target, { module: 'command', args: { argv: ['printf', '%s\\0', ...values] } });
+  t.equal(echoed.hosts[0].status, 'changed', echoed.hosts[0].message);
+  t.same(String(echoed.hosts[0].result.stdout).split('\0').slice(0, -1), values.map((v) => v.replace(/\n$/, '')), 'every value arrives verbatim');
+
+  const dest = "/tmp/a b; c'd {{x}}.txt";
+  const written = await runAdhoc(target, { module: 'copy', args: { dest, content: values.join('\n'), mode: '0600' } });
+  t.equal(written.hosts[0].status, 'changed', written.hosts[0].message);
+  const read = await runAdhoc(target, { module: 'slurp', args: { src: dest } });
+  t.equal(Buffer.from(String(read.hosts[0].result.content), 'base64').toString('utf8'), values.join('\n'), 'copy wrote the exact bytes');
+  t.notOk(existsSync(dest), "the file is in the host's private /tmp, not the machine's");
+  t.notOk(existsSync(canary), 'no template or shell ran anything');
+
+  const failed = await runAdhoc(target, { module: 'stat', args: { path: 42 as unknown as string } });
+  t.ok(['ok', 'failed'].includes(failed.hosts[0].status), 'a wrong type is the module\'s to judge, reported per host');
+
+  const pids = lab.pids();
+  const down = await lab.run(['lab', 'down', '--dir', lab.dir]);
+  t.equal(down.exitCode, 0, down.stderr);
+  t.same(alivePids(pids), []);
+  t.notOk(existsSync(lab.dir), 'lab dir removed');
+});
