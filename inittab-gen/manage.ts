@@ -36,7 +36,7 @@ export async function applyHost(options: HostOptions, entries?: InitEntry[]): Pr
   const init = detectInit(options.init);
   const result = await applyTable({
     init,
-    entries: entries ?? loadEntries(options.table),
+    entries: entries ?? loadEntries(options.table, { mustExist: true }),
     launcher: currentLauncher(options),
     store: options.store,
     dryRun: options.dryRun,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { VzError } from '../runch/lib/errors.ts';
 import { readTable, type TableEntry, tablePath } from '../supervisor/table/index.ts';
 import type { InitEntry } from './entry.ts';
@@ -10,7 +11,10 @@ export function toInitEntry(entry: TableEntry): InitEntry {
 }
 
 /** Every entry, or one clear error naming a bad line: init's configuration is never written from half a table. */
-export function loadEntries(path: string): InitEntry[] {
+export function loadEntries(path: string, options: { mustExist?: boolean } = {}): InitEntry[] {
+  // Applying a table that is not there would stop every container: a mistyped --table must not do that.
+  if (options.mustExist && !existsSync(path))
+    throw new VzError('not-found', `the table ${path} does not exist: give the right --table (to remove every entry, apply an empty table file)`);
   const table = readTable(path);
   const error = table.errors[0];
   if (error)

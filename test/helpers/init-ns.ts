@@ -164,8 +164,10 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, st
 
 /** An /etc/inittab of odd but valid lines for each init: comments, a long line, unusual actions, no final newline. */
 export function oddInittab(kind: InitKind): string {
-  const long = `# ${'a long comment line, kept byte for byte; '.repeat(12)}`;
+  // sysvinit reads 255 bytes per line (the rest would be read as another line): long, but within that.
+  const long = `# ${'a long comment line, kept byte for byte; '.repeat(kind === 'sysvinit' ? 5 : 12)}`;
   if (kind === 'sysvinit')
-    return ['# odd but valid: comments: with colons', 'id:2:initdefault:', '', '   # indented comment', long, 'pf::powerwait:/bin/true', 'kb::kbrequest:/bin/true', 'ca:12345:ctrlaltdel:/bin/true'].join('\n');
+    // (sysvinit reads a line starting with blanks as an entry, so no indented comment here.)
+    return ['# odd but valid: comments: with colons', 'id:2:initdefault:', '', '#compact comment', long, 'pf::powerwait:/bin/true   ', 'kb::kbrequest:/bin/echo  two  spaces', 'ca:12345:ctrlaltdel:/bin/true'].join('\n');
   return ['# odd but valid: comments: with colons', '', '   # indented comment', long, '::ctrlaltdel:/bin/true', '::shutdown:/bin/true', '::restart:/bin/busybox init'].join('\n');
 }
