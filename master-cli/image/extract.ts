@@ -98,15 +98,21 @@ export async function extractArchive(fd: number, target: string, label: string):
     }
     bar.done();
     if (changed !== undefined) throw changed;
-    for (const meta of entries) await finish(tmp, meta, isRoot);
-    // times last, deepest first: creating an entry changes its directory's mtime (node-tar skips symlinks' times)
-    for (const meta of [...entries].reverse()) if (meta.mtime && meta.type !== 'Link') lutimesSync(join(tmp, meta.path), meta.mtime, meta.mtime);
+    const umask = process.umask();
+    for (const meta of entries) await finish(tmp, meta, isRoot, umask);
+    // times last, deepest first: creating an entry changes its directory's mtime; node-tar sets files' own times
+    // but not symlinks'
+    for (const meta of [...entries].reverse())
+      if (meta.mtime && (meta.type === 'Directory' || meta.type === 'SymbolicLink')) lutimesSync(join(tmp, meta.path), meta.mtime, meta.mtime);
   });
   return { entries: entries.length };
 }
 
-/** Exact modes (setuid bits survive the chown that cleared them), and device nodes, which node-tar cannot make. */
-async function finish(root: string, meta: Meta, isRoot: boolean): Promise<void> {
+/**
+ * Exact modes where node-tar's may differ (bits the umask removed, setuid/setgid cleared by its chown), and device
+ * nodes, which node-tar cannot make.
+ */
+async function finish(root: string, meta: Meta, isRoot: boolean, umask: number): Promise<void> {
   const path = join(root, meta.path);
   if (meta.type === 'CharacterDevice' || meta.type === 'BlockDevice' || meta.type === 'FIFO') {
     const kind = meta.type === 'FIFO' ? ['p'] : [meta.type === 'CharacterDevice' ? 'c' : 'b', String(meta.devmaj), String(meta.devmin)];
@@ -114,7 +120,7 @@ async function finish(root: string, meta: Meta, isRoot: boolean): Promise<void> 
     if (isRoot) lchownSync(path, meta.uid, meta.gid);
     return;
   }
-  if (meta.type === 'SymbolicLink' || meta.type === 'Link') return;
+  if (meta.type === 'SymbolicLink' || meta.type === 'Link' || (meta.mode & (0o7000 | umask)) === 0) return;
   const stat = lstatSync(path, { throwIfNoEntry: false });
   if (stat && !stat.isSymbolicLink() && (stat.mode & 0o7777) !== (meta.mode & 0o7777)) chmodSync(path, meta.mode & 0o7777);
 }

@@ -11,6 +11,8 @@ import { manifestSchema, type Manifest } from './manifest.ts';
 import { progress } from './progress.ts';
 import { walkSorted } from './walk.ts';
 
+const BATCH = 1024 * 1024;
+
 export interface PackOptions {
   /** The app's name in the manifest; the bundle directory's name by default. */
   app?: string;
@@ -66,11 +68,20 @@ export async function pack(bundleDir: string, outDir: string, options: PackOptio
   let size = 0;
   try {
     const source = tar.create({ cwd: bundle, noDirRecurse: true, portable: false, mtime: fixed, onWriteEntry: normalize(fixed) }, paths);
+    // node-tar emits a header and a body per entry: batched to 1 MiB, the writes are few and large (as GNU tar's)
     const count = async function* (chunks: AsyncIterable<Buffer>) {
+      let batch: Buffer[] = [];
+      let held = 0;
       for await (const chunk of chunks) {
-        bar.add(chunk.length);
-        yield chunk;
+        batch.push(chunk);
+        held += chunk.length;
+        if (held < BATCH) continue;
+        bar.add(held);
+        yield Buffer.concat(batch, held);
+        batch = [];
+        held = 0;
       }
+      if (held > 0) yield Buffer.concat(batch, held);
     };
     const digest = async function* (chunks: AsyncIterable<Buffer>) {
       for await (const chunk of chunks) {
