@@ -3,7 +3,7 @@ import { isElf, readElf } from './elf.ts';
 import { listLibraries } from './loader.ts';
 import { nssModules, nssNeed, type NssNeed } from './nss.ts';
 import { rootfsFromSpec } from './rootfs.ts';
-import { readShebang } from './shebang.ts';
+import { envTarget, readShebang } from './shebang.ts';
 import { writeSkeleton } from './skeleton.ts';
 import { findProgram } from './which.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -37,7 +37,13 @@ async function traceProgram(path: string, paths: Set<string>, machines: Set<stri
   if (depth > 4) throw new VzError('invalid-config', `${path}: too many nested #! interpreters`);
   paths.add(path);
   const interp = readShebang(path);
-  if (interp !== undefined) return traceProgram(findProgram(interp), paths, machines, depth + 1);
+  if (interp !== undefined) {
+    // #!/usr/bin/env perl: env, and the perl it finds (in our PATH, as env would in the container's)
+    const viaEnv = envTarget(path);
+    const needs = viaEnv === undefined ? 'none' : await traceProgram(findProgram(viaEnv), paths, machines, depth + 1);
+    const own = await traceProgram(findProgram(interp), paths, machines, depth + 1);
+    return needs === 'hosts' || own === 'hosts' ? 'hosts' : needs === 'users' || own === 'users' ? 'users' : 'none';
+  }
   if (!isElf(head(path))) throw new VzError('invalid-config', `${path} is neither an ELF program nor a #! script: ldd-trace copies programs; use strace-trace for other files`);
   const elf = readElf(path);
   machines.add(elf.machine);

@@ -18,8 +18,32 @@ export function readShebang(path: string): string | undefined {
 }
 
 export function parseShebang(head: Buffer): string | undefined {
+  return parseShebangLine(head)?.interp;
+}
+
+/** The #! line's interpreter and its one optional argument (the kernel passes the rest of the line as one word). */
+export function parseShebangLine(head: Buffer): { interp: string; arg?: string } | undefined {
   if (head[0] !== 0x23 || head[1] !== 0x21) return undefined;
-  const line = head.toString('latin1', 2).split('\n')[0];
-  const interp = line.trim().split(/[ \t]+/)[0];
-  return interp?.startsWith('/') ? interp : undefined;
+  const line = head.toString('latin1', 2).split('\n')[0].trim();
+  const [interp, ...rest] = line.split(/[ \t]+/);
+  if (!interp?.startsWith('/')) return undefined;
+  return { interp, arg: rest.length > 0 ? rest.join(' ') : undefined };
+}
+
+/** `#!/usr/bin/env NAME`: the program env will look up in PATH (env's own options, such as -S, are not followed). */
+export function envTarget(path: string): string | undefined {
+  const head = Buffer.alloc(256);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const line = parseShebangLine(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+    if (!line || !/\/env$/.test(line.interp) || line.arg === undefined || line.arg.startsWith('-')) return undefined;
+    return line.arg.split(/[ \t]+/)[0];
+  } finally {
+    closeSync(fd);
+  }
 }

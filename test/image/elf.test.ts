@@ -69,3 +69,11 @@ t.test('loader --list output: glibc (x86_64, i686), musl; not found is an error 
   t.same(parseLoaderList(musl, 'ls'), ['/lib/ld-musl-x86_64.so.1', '/lib/ld-musl-x86_64.so.1']);
   t.throws(() => parseLoaderList('\tlibfoo.so.3 => not found\n', 'app'), /app needs libfoo\.so\.3, which the loader cannot find/);
 });
+
+t.test('#! lines: the interpreter, its one argument, env NAME', async (t) => {
+  const { parseShebangLine } = await import('../../master-cli/image/shebang.ts');
+  t.same(parseShebangLine(Buffer.from('#!/bin/sh\necho\n')), { interp: '/bin/sh', arg: undefined });
+  t.same(parseShebangLine(Buffer.from('#! /usr/bin/env  perl -w\n')), { interp: '/usr/bin/env', arg: 'perl -w' });
+  t.equal(parseShebangLine(Buffer.from('#!perl\n')), undefined, 'a relative interpreter is not one the kernel runs');
+  t.equal(parseShebangLine(Buffer.from('\x7fELF')), undefined);
+});
