@@ -21,7 +21,9 @@ export function parse(command: Command, argv: string[]) {
 /** The only place that prints errors and picks the exit code: 0 ok, 1 error with one line on stderr. */
 export async function runCommand(tool: string, command: Command, argv: string[]): Promise<number> {
   try {
-    if (argv.includes('--help') || argv.includes('-h')) {
+    // only before `--`: after it, --help belongs to the program (strace-trace -- ls --help)
+    const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+    if (own.includes('--help') || own.includes('-h')) {
       process.stdout.write(`${command.summary}\nusage: ${command.usage}\n`);
       return 0;
     }
