@@ -1,17 +1,17 @@
 import { VzError } from '../../runch/lib/errors.ts';
-import { labDown, labStatus, startHost, stopHost } from '../lab/manage.ts';
+import { freezeHost, labDown, labStatus, startHost, stopHost } from '../lab/manage.ts';
 import { defaultLabDir, labPaths } from '../lab/paths.ts';
 import { labUp } from '../lab/up.ts';
 import { intFlag, type Command } from './command.ts';
 import { table } from './output.ts';
 
-const ACTIONS = ['up', 'down', 'status', 'stop-host', 'start-host'];
+const ACTIONS = ['up', 'down', 'status', 'stop-host', 'start-host', 'freeze-host', 'thaw-host'];
 
 export const lab: Command = {
   name: 'lab',
   summary: 'a local lab of simulated VPS hosts (own namespaces, init, sshd on 127.0.1.N)',
   usage: [
-    'vzmaster lab up [--hosts N] [--busybox K] [--vendors V] | down | status [--json] | stop-host NAME | start-host NAME [--dir DIR]',
+    'vzmaster lab up [--hosts N] [--busybox K] [--vendors V] | down | status [--json] | stop-host NAME | start-host NAME | freeze-host NAME | thaw-host NAME [--dir DIR]',
     '  example: vzmaster lab up --hosts 3 --busybox 1 && vzmaster nodes',
     '  --dir defaults to $VZ_LAB_DIR, else /var/lib/vz-lab',
   ].join('\n'),
@@ -25,7 +25,7 @@ export const lab: Command = {
   async run({ values, positionals }) {
     const [action, name, ...extra] = positionals;
     if (!action || !ACTIONS.includes(action)) throw new VzError('usage', `lab: ${action ? `unknown action ${JSON.stringify(action)}` : 'an action is needed'}: use ${ACTIONS.join(', ')}`);
-    const needsName = action === 'stop-host' || action === 'start-host';
+    const needsName = action.endsWith('-host');
     if (needsName && !name) throw new VzError('usage', `lab ${action}: name the host, e.g. "vzmaster lab ${action} vps1"`);
     if (extra.length > 0 || (!needsName && name !== undefined)) throw new VzError('usage', `lab ${action}: unexpected argument ${JSON.stringify(needsName ? extra[0] : name)}`);
     const dir = defaultLabDir(values.dir as string | undefined);
@@ -48,6 +48,11 @@ export const lab: Command = {
       if (values.json) process.stdout.write(`${JSON.stringify(statuses.map((s) => ({ name: s.host.name, state: s.state, init: s.host.init, vendor: s.host.vendor, address: s.host.address, port: s.host.port })), null, 2)}\n`);
       else process.stdout.write(table(['HOST', 'STATE', 'INIT', 'VENDOR', 'ADDRESS'], statuses.map((s) => [s.host.name, s.state, s.host.init, s.host.vendor, `${s.host.address}:${s.host.port}`])));
       return statuses.every((s) => s.state === 'up') ? 0 : 4;
+    }
+    if (action === 'freeze-host' || action === 'thaw-host') {
+      const host = await freezeHost(dir, name, action === 'freeze-host');
+      process.stdout.write(`${host.name} ${action === 'freeze-host' ? 'frozen (every process stopped)' : 'thawed'}\n`);
+      return 0;
     }
     const host = action === 'stop-host' ? await stopHost(dir, name) : await startHost(dir, name);
     process.stdout.write(`${host.name} ${action === 'stop-host' ? 'stopped' : `up on ${host.address}:${host.port}`}\n`);

@@ -38,8 +38,10 @@ function endControlMasters(controlDir: string): void {
     } catch {
       continue;
     }
+    // A ControlPersist master renames itself "ssh: <socket path> [mux]"; before that its argv holds ControlPath.
     const argv = cmdline.split('\0');
-    if (!argv[0]?.endsWith('ssh') || !argv.some((arg) => arg.includes(`ControlPath="${controlDir}/`) || arg.includes(`ControlPath=${controlDir}/`))) continue;
+    const mine = argv[0]?.startsWith(`ssh: ${controlDir}/`) || (argv[0]?.endsWith('ssh') && argv.some((arg) => arg.includes(`ControlPath="${controlDir}/`) || arg.includes(`ControlPath=${controlDir}/`)));
+    if (!mine) continue;
     if (readStat(pid)?.state === 'Z') continue;
     try {
       process.kill(pid, 'SIGTERM');

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
+import { listPids, readStat } from '../../runch/lib/proc.ts';
 import { VzError } from '../../runch/lib/errors.ts';
 import { portFree, sshAnswers } from './addresses.ts';
 import { removeEmptyDir, tearDown } from './down.ts';
@@ -29,8 +30,8 @@ export async function labDown(dir: string): Promise<{ hosts: number }> {
 
 export interface HostStatus {
   host: LabHost;
-  /** up: init alive and sshd answers; starting: init alive, sshd not (yet); down: no init. */
-  state: 'up' | 'starting' | 'down';
+  /** up: init alive and sshd answers; frozen: stopped by freeze-host; starting: init alive, sshd not (yet); down: no init. */
+  state: 'up' | 'frozen' | 'starting' | 'down';
 }
 
 /** `lab status`: recomputed from the live system (pid + start time, and an SSH banner), never from the file alone. */
@@ -39,6 +40,7 @@ export async function labStatus(dir: string): Promise<HostStatus[]> {
   return Promise.all(
     state.hosts.map(async (host): Promise<HostStatus> => {
       if (!hostAlive(host)) return { host, state: 'down' };
+      if (readStat(host.initPid!)?.state === 'T') return { host, state: 'frozen' };
       return { host, state: (await sshAnswers(host.address, host.port, 1000)) ? 'up' : 'starting' };
     }),
   );
@@ -77,5 +79,28 @@ export async function startHost(dir: string, name: string): Promise<LabHost> {
     state.hosts[index] = await launchHost(paths, host);
     writeLabState(paths.state, state);
     return state.hosts[index];
+  });
+}
+
+/**
+ * `lab freeze-host` / `thaw-host`: SIGSTOP (SIGCONT) every process of the host's pid namespace. Why: a VPS that
+ * hangs (accepts TCP, never answers) is the case ssh keepalives and timeouts exist for; stop-host only covers a
+ * VPS that is gone (connection refused).
+ */
+export async function freezeHost(dir: string, name: string, freeze: boolean): Promise<LabHost> {
+  const { paths } = loadLab(dir);
+  return withLabLock(paths.lock, async () => {
+    const state = loadLab(dir).state;
+    const host = state.hosts[findHost(state, name)];
+    if (!hostAlive(host)) throw new VzError('bad-state', `host ${name} is down: ${freeze ? 'nothing to freeze' : 'start it with "vzmaster lab start-host"'}`);
+    const ns = readlinkSync(`/proc/${host.initPid}/ns/pid`);
+    for (const pid of listPids()) {
+      try {
+        if (readlinkSync(`/proc/${pid}/ns/pid`) === ns) process.kill(pid, freeze ? 'SIGSTOP' : 'SIGCONT');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return host;
   });
 }

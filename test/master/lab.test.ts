@@ -53,6 +53,21 @@ t.test('a lab of 3 hosts: nodes, host loss and return, a clean down', async (t) 
   t.equal(back.exitCode, 0, back.stderr);
   t.same((JSON.parse(back.stdout) as { nodes: Node[] }).nodes.map((n) => [n.host, n.status, n.facts?.init]), [['vps2', 'ok', 'sysvinit']], '--limit by vendor group');
 
+  const again = await lab.run(['lab', 'up', '--dir', lab.dir]);
+  t.equal(again.exitCode, 1, 'a second lab up in the same dir is refused');
+  t.match(again.stderr, /a lab is already up in .*: run "vzmaster lab down/);
+
+  // A frozen VPS accepts TCP and never answers: ssh keepalives and timeouts must turn it into "unreachable".
+  t.equal((await lab.run(['lab', 'freeze-host', 'vps3'])).exitCode, 0);
+  t.match((await lab.run(['lab', 'status'])).stdout, /vps3\s+frozen\s+busybox/);
+  const frozen = await lab.run(['nodes', '--json'], 90_000);
+  t.equal(frozen.exitCode, 4, 'exit 4 with a frozen host');
+  t.ok(frozen.ms < 60_000, `a frozen host does not hang the run (${Math.round(frozen.ms)} ms)`);
+  t.same((JSON.parse(frozen.stdout) as { nodes: Node[] }).nodes.map((n) => [n.host, n.status]), [['vps1', 'ok'], ['vps2', 'ok'], ['vps3', 'unreachable']]);
+  t.equal((await lab.run(['lab', 'thaw-host', 'vps3'])).exitCode, 0);
+  const thawed = await lab.run(['nodes', '--limit', 'vps3', '--json']);
+  t.equal(thawed.exitCode, 0, `vps3 answers again: ${thawed.stderr}`);
+
   const pids = lab.pids();
   t.equal(pids.length, 6, 'unshare + init per host recorded');
   const down = await lab.run(['lab', 'down', '--dir', lab.dir]);
