@@ -9,6 +9,7 @@ import { type ApplyResult, applyTable } from './apply.ts';
 import { detectInit, type InitSystem } from './detect.ts';
 import type { InitEntry } from './entry.ts';
 import type { Launcher } from './process-field.ts';
+import { type HostMode, readMode, supervisorEntry, writeMode } from './mode.ts';
 import { loadEntries } from './table.ts';
 import { tallyPath } from './tally.ts';
 
@@ -32,12 +33,14 @@ export function currentLauncher(options: HostOptions): Launcher {
   };
 }
 
-export async function applyHost(options: HostOptions, entries?: InitEntry[]): Promise<ApplyResult & { init: InitSystem }> {
+export async function applyHost(options: HostOptions, entries?: InitEntry[], mode = readMode()): Promise<ApplyResult & { init: InitSystem }> {
   const init = detectInit(options.init);
+  // Supervisor mode: the table's entries are the supervisor's business; init respawns the supervisor alone.
+  const wanted = mode === 'supervisor' ? [supervisorEntry] : (entries ?? loadEntries(options.table, { mustExist: true }));
   const result = await applyTable({
     init,
-    entries: entries ?? loadEntries(options.table, { mustExist: true }),
-    launcher: currentLauncher(options),
+    entries: wanted,
+    launcher: { ...currentLauncher(options), mode },
     store: options.store,
     dryRun: options.dryRun,
     telinit: options.telinit,
@@ -79,6 +82,19 @@ export async function editAndApply(options: HostOptions, id: string, edit: Edit)
     return await applyHost(options);
   } catch (error) {
     await updateEntry(options.table, id, () => before as TableEntry | undefined).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Switch the host's mode and apply; the previous mode is put back if applying fails. */
+export async function switchMode(options: HostOptions, mode: HostMode) {
+  const before = readMode();
+  if (options.dryRun) return applyHost(options, undefined, mode);
+  await writeMode(mode);
+  try {
+    return await applyHost(options, undefined, mode);
+  } catch (error) {
+    await writeMode(before).catch(() => undefined);
     throw error;
   }
 }

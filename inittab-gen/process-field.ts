@@ -10,6 +10,8 @@ export interface Launcher {
   table?: string;
   /** The log directory, when not the default. */
   logDir?: string;
+  /** supervisor: the one entry runs `runch supervise` (see mode.ts). */
+  mode?: 'init' | 'supervisor';
 }
 
 /**
@@ -28,10 +30,10 @@ const SAFE_WORD = /^[A-Za-z0-9_./,+@%-]+$/;
 export function processWords(id: string, launcher: Launcher): string[] {
   const words = [launcher.node, launcher.runch];
   if (launcher.root) words.push('--root', launcher.root);
-  words.push('init', 'exec');
+  words.push(...(launcher.mode === 'supervisor' ? ['supervise'] : ['init', 'exec']));
   if (launcher.table) words.push('--table', launcher.table);
   if (launcher.logDir) words.push('--log-dir', launcher.logDir);
-  words.push(id);
+  if (launcher.mode !== 'supervisor') words.push(id);
   for (const word of words)
     if (!SAFE_WORD.test(word))
       throw new VzError(

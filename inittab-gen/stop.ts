@@ -7,6 +7,7 @@ import { withLock } from '../runch/lib/lock.ts';
 import { isAlive, listPids, processStartTime } from '../runch/lib/proc.ts';
 import { parseSignal } from '../runch/lib/signals.ts';
 import type { StateStore } from '../runch/state/store.ts';
+import { SUPERVISOR_ID } from './mode.ts';
 
 /** runch processes still waiting (backoff) to become container `id`: they must not exec after a stop. */
 export function pendingExecPids(id: string): number[] {
@@ -21,6 +22,8 @@ export function pendingExecPids(id: string): number[] {
     }
     const at = argv.indexOf('init');
     if (at > 0 && argv[at + 1] === 'exec' && argv.at(-1) === id) found.push(pid);
+    // Supervisor mode's entry: the supervisor itself (it stops its containers on TERM).
+    else if (id === SUPERVISOR_ID && argv.includes('supervise') && argv.some((a) => /runch/.test(a))) found.push(pid);
   }
   return found;
 }

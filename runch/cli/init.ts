@@ -1,5 +1,6 @@
 import { SUPPORTED, detectInit } from '../../inittab-gen/detect.ts';
-import { applyHost, editAndApply, type Edit, type HostOptions, resetTally } from '../../inittab-gen/manage.ts';
+import { applyHost, editAndApply, type Edit, type HostOptions, resetTally, switchMode } from '../../inittab-gen/manage.ts';
+import { readMode } from '../../inittab-gen/mode.ts';
 import { formatStatus, initStatus } from '../../inittab-gen/status.ts';
 import { findEntry, loadEntries, tablePath } from '../../inittab-gen/table.ts';
 import { logDir, logPath } from '../../supervisor/logs/file.ts';
@@ -8,12 +9,13 @@ import { execContainer } from '../container/exec.ts';
 import { VzError } from '../lib/errors.ts';
 import type { Command } from './command.ts';
 
-const USAGE = `runch init <apply|add|remove|start|stop|status|detect|exec> [flags]
+const USAGE = `runch init <apply|add|remove|start|stop|status|mode|detect|exec> [flags]
   runch init add web1 --bundle /srv/web1 [--once]   add an entry to the host table and apply
   runch init apply [--dry-run]          write init's configuration from the table and reload init
   runch init stop web1 | start web1     entry off (stopped for good) / back on
   runch init remove web1                entry gone, its process stopped
   runch init status [web1] [--json]
+  runch init mode [init|supervisor]     show or switch the host's mode (supervisor: init respawns runch supervise)
   runch init detect                     which init runs here, and what vz supports
   runch init exec web1                  (run by init) wait out the backoff, then become the container
   flags: --table FILE (default $VZ_TABLE or /etc/vz/table), --log-dir DIR (default $VZ_LOG_DIR or /var/log/vz),
@@ -84,6 +86,15 @@ export const init: Command = {
       const rows = entries.map((e) => initStatus(store, e));
       process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
       return 0;
+    }
+    if (sub === 'mode') {
+      const wanted = positionals[1];
+      if (wanted === undefined) {
+        process.stdout.write(`${readMode()}\n`);
+        return 0;
+      }
+      if (wanted !== 'init' && wanted !== 'supervisor') throw new VzError('usage', `init mode: "${wanted}" is no mode: use init or supervisor`);
+      return report(await switchMode(host, wanted));
     }
     if (sub === 'detect') {
       const found = detectInit(host.init);

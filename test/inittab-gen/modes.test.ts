@@ -1,0 +1,38 @@
+// Issue 4: the host's two modes under a real sysvinit: init respawns each container, or one `runch supervise`.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
+import { startInit, waitFor } from '../helpers/init-ns.ts';
+
+t.test('sysvinit: init mode -> supervisor mode -> init mode', async (t) => {
+  const ns = await startInit(t, 'sysvinit', 'id:2:initdefault:\n');
+  const dir = scratch(t);
+  const bundle = busyboxBundle(join(dir, 'b'), { args: ['sh', '-c', 'exec sleep 1000'] });
+  t.equal((await ns.runch(['init', 'add', 'web1', '--bundle', bundle])).exitCode, 0);
+  t.ok(await waitFor(() => ns.pidsExactly('sleep 1000').length === 1, 15_000), 'init mode: init runs the container');
+  t.equal((await ns.runch(['init', 'mode'])).stdout, 'init\n');
+
+  const toSupervisor = await ns.runch(['init', 'mode', 'supervisor']);
+  t.equal(toSupervisor.exitCode, 0, toSupervisor.stderr);
+  const supervisor = await waitFor(() => ns.pidsOf(' supervise')[0], 15_000);
+  t.ok(supervisor, 'supervisor mode: init runs runch supervise');
+  t.ok(await waitFor(() => ns.pidsExactly('sleep 1000').length === 1, 20_000), 'which runs the container');
+  const tabs = readFileSync(join(ns.etc, 'inittab.d', 'vz-vz-supervise.tab'), 'utf8');
+  t.match(tabs, /:2345:respawn:\S+ \S+ supervise\n/);
+  t.equal((await ns.runch(['init', 'apply'])).stdout, 'no change: init not reloaded\n');
+
+  process.kill(supervisor, 'SIGKILL');
+  const again = await waitFor(() => ns.pidsOf(' supervise').find((p) => p !== supervisor), 15_000);
+  t.ok(again, 'a SIGKILLed supervisor is respawned by init');
+  await new Promise((r) => setTimeout(r, 1_000));
+  t.equal(ns.pidsExactly('sleep 1000').length, 1, 'and finds its container again: no duplicate');
+
+  const toInit = await ns.runch(['init', 'mode', 'init']);
+  t.equal(toInit.exitCode, 0, toInit.stderr);
+  t.same(ns.pidsOf(' supervise'), [], 'back in init mode: no supervisor');
+  t.ok(await waitFor(() => ns.pidsExactly('sleep 1000').length === 1, 20_000), 'init runs the container again');
+  t.same(ns.pidsOf('runch'), [], 'nothing of vz resident');
+  t.equal((await ns.runch(['init', 'remove', 'web1'])).exitCode, 0);
+  t.same(ns.pidsOf('sleep 1000'), []);
+});
