@@ -13,15 +13,15 @@ export function systemdUnit(entry: InitEntry, words: string[]): string | undefin
     '[Unit]',
     `Description=vz container ${entry.id}`,
     'After=network.target',
+    // runch's own backoff spaces the restarts; systemd's start limit must not fire first.
+    'StartLimitIntervalSec=0',
     '',
     '[Service]',
     // runch execs the container in its own place: the main pid is the container's.
     'Type=simple',
     `ExecStart=${words.join(' ')}`,
     `Restart=${entry.action === 'respawn' ? 'always' : 'no'}`,
-    // runch's own backoff spaces the restarts; systemd's rate limit must not fire first.
     'RestartSec=0',
-    'StartLimitIntervalSec=0',
     `KillSignal=${parseSignal(entry.stopSignal)}`,
     `TimeoutStopSec=${seconds}`,
     'KillMode=mixed',

@@ -3,7 +3,8 @@ import { applyHost, editAndApply, type Edit, type HostOptions, resetTally, switc
 import { readMode } from '../../inittab-gen/mode.ts';
 import { formatStatus, initStatus } from '../../inittab-gen/status.ts';
 import { findEntry, loadEntries, tablePath } from '../../inittab-gen/table.ts';
-import { logDir, logPath } from '../../supervisor/logs/file.ts';
+import { logDir, logPath, rotateIfBig } from '../../supervisor/logs/file.ts';
+import { readTable } from '../../supervisor/table/index.ts';
 import { DEFAULT_POLICY } from '../../supervisor/policy/index.ts';
 import { execContainer } from '../container/exec.ts';
 import { VzError } from '../lib/errors.ts';
@@ -66,6 +67,9 @@ export const init: Command = {
         await applyHost(host);
         return 0;
       }
+      // No process of vz stays to watch the log's size: it is rotated (the table's log-size, log-keep) at each start.
+      const table = readTable(host.table).entries.find((e) => e.id === id);
+      if (table) rotateIfBig(host.logDir, id, table.logSize, table.logKeep);
       return execContainer(store, id, { bundle: entry.bundle, logPath: logPath(host.logDir, id), policy: DEFAULT_POLICY });
     }
     if (sub === 'apply') return report(await applyHost(host));

@@ -1,0 +1,33 @@
+// Issue 4: the systemd unit and OpenRC service vz writes pass their own syntax checks.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import t from 'tap';
+import { initEntrySchema } from '../../inittab-gen/entry.ts';
+import { planApply } from '../../inittab-gen/plan.ts';
+import { RUNCH, scratch } from '../helpers/fixtures.ts';
+
+const launcher = { node: process.execPath, runch: RUNCH };
+const entry = initEntrySchema.parse({ id: 'web1', bundle: '/srv/web1', action: 'respawn', stopSignal: 'INT', stopTimeoutMs: 2000 });
+
+t.test('systemd-analyze verify accepts the unit', async (t) => {
+  const analyze = await execa('systemd-analyze', ['--version'], { reject: false });
+  if (analyze.exitCode !== 0) return t.skip('systemd-analyze is not installed');
+  const dir = scratch(t);
+  const [change] = planApply('systemd', [entry], { dir: new Map() }, launcher).changes;
+  const file = join(dir, 'vz-web1.service');
+  writeFileSync(file, change.after!);
+  const verify = await execa('systemd-analyze', ['verify', '--man=no', file], { reject: false, env: { SYSTEMD_LOG_LEVEL: 'notice' } });
+  t.equal(verify.exitCode, 0, verify.stderr);
+  t.equal(verify.stderr.split('\n').filter((l) => l.includes('vz-web1.service')).join('\n'), '', 'no warning about the unit');
+});
+
+t.test('the OpenRC service is a valid shell script', async (t) => {
+  const dir = scratch(t);
+  const [change] = planApply('openrc', [entry], { dir: new Map() }, launcher).changes;
+  const file = join(dir, 'vz-web1');
+  writeFileSync(file, change.after!);
+  t.equal((await execa('sh', ['-n', file], { reject: false })).exitCode, 0);
+  const sourced = await execa('sh', ['-c', '. "$1"; printf "%s|%s|%s" "$command" "$command_args" "$retry"', 'sh', file], { reject: false });
+  t.equal(sourced.stdout, `${process.execPath}|${RUNCH} init exec web1|SIGINT/2/SIGKILL/5`);
+});
