@@ -5,6 +5,12 @@ import type { Command } from './command.ts';
 const verbs: Record<string, () => Promise<Command>> = {
   lab: async () => (await import('./lab.ts')).lab,
   nodes: async () => (await import('./nodes.ts')).nodes,
+  push: async () => (await import('./push.ts')).push,
+  start: async () => (await import('./start.ts')).start,
+  stop: async () => (await import('./stop.ts')).stop,
+  kill: async () => (await import('./stop.ts')).kill,
+  status: async () => (await import('./status.ts')).status,
+  logs: async () => (await import('./logs.ts')).logs,
 };
 
 export const VERSION = '0.1.0';

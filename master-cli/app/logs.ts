@@ -1,0 +1,34 @@
+import type { RunTarget } from '../ansible/run.ts';
+import { runAdhoc } from '../ansible/run.ts';
+import { HOST_LOG_DIR } from './host-paths.ts';
+import { runchArgv } from './ops.ts';
+
+export interface HostLogs {
+  host: string;
+  lines: string[];
+  error?: string;
+}
+
+/** The last lines of an app's log from every host that has one, in one round trip. */
+export async function collectLogs(target: RunTarget, app: string, lines: number, limit?: string): Promise<HostLogs[]> {
+  const outcome = await runAdhoc(target, { module: 'command', args: runchArgv('logs', app, '-n', String(lines), '--log-dir', HOST_LOG_DIR), limit, connectTimeout: 5, taskTimeout: 30 });
+  return outcome.hosts
+    .map((r): HostLogs | undefined => {
+      if (r.status === 'unreachable') return { host: r.host, lines: [], error: `unreachable: ${r.message}` };
+      if (r.status === 'failed') return /no log|does not exist|not found/i.test(r.message) ? undefined : { host: r.host, lines: [], error: r.message };
+      const text = r.result.stdout ?? '';
+      return { host: r.host, lines: text === '' ? [] : text.split('\n') };
+    })
+    .filter((h): h is HostLogs => h !== undefined);
+}
+
+/** Lines prefixed by host, aligned: the habit of `kubectl logs --prefix` and `docker compose logs`. */
+export function formatLogs(logs: HostLogs[]): string {
+  const width = Math.max(0, ...logs.map((l) => l.host.length));
+  const out: string[] = [];
+  for (const l of logs) {
+    if (l.error) out.push(`${l.host.padEnd(width)} | (${l.error})`);
+    for (const line of l.lines) out.push(`${l.host.padEnd(width)} | ${line}`);
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
+}

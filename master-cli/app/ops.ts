@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { VzError } from '../../runch/lib/errors.ts';
+import type { RunTarget } from '../ansible/run.ts';
+import type { HostResult } from '../ansible/result.ts';
+import { HOST_IMAGES, HOST_RUNCH, HOST_RUNCH_FLAGS, HOST_TABLE, hostBundleDir, hostImagePath, VZ_HOME } from './host-paths.ts';
+import { runchArtifact } from './runch-artifact.ts';
+import { HostSteps } from './steps.ts';
+
+export type StepReporter = (label: string, results: HostResult[]) => void;
+
+/** An image file named by its sha256 (vzimage pack): the name is checked against the content before it leaves. */
+export function imageDigest(imageFile: string): string {
+  const match = /^([0-9a-f]{64})\.tar(\.gz|\.zst)?$/.exec(basename(imageFile));
+  if (!match) throw new VzError('usage', `image "${imageFile}" is not named <sha256>.tar[.gz|.zst]: make it with "vzimage pack"`);
+  let data: Buffer;
+  try {
+    data = readFileSync(imageFile);
+  } catch {
+    throw new VzError('not-found', `image "${imageFile}" cannot be read: check the path`);
+  }
+  const actual = createHash('sha256').update(data).digest('hex');
+  if (actual !== match[1]) throw new VzError('invalid-config', `image "${imageFile}" is corrupt: its sha256 is ${actual}, its name says ${match[1]}`);
+  return match[1];
+}
+
+/**
+ * Make sure the host runs this vzmaster's runch: copy compares checksums first, so an up-to-date host gets no
+ * bytes and reports ok; an old one is upgraded in place (atomically, by ansible's copy).
+ */
+export async function ensureRunch(steps: HostSteps): Promise<void> {
+  await steps.run('runch', { module: 'file', args: { path: `${VZ_HOME}/bin`, state: 'directory', mode: '0755' } });
+  await steps.run('runch', { module: 'copy', args: { src: runchArtifact(), dest: HOST_RUNCH, mode: '0755' } });
+}
+
+/**
+ * Push an image: one stat round trip finds the hosts that already hold it (checksum verified there), only the
+ * others get the file, and ansible's copy verifies what arrived (the checksum argument).
+ */
+export async function pushImage(steps: HostSteps, imageFile: string): Promise<{ sent: string[]; present: string[] }> {
+  const digest = imageDigest(imageFile);
+  const dest = hostImagePath(imageFile);
+  await steps.run('push', { module: 'file', args: { path: HOST_IMAGES, state: 'directory', mode: '0755' } });
+  const stats = await steps.run('push', { module: 'stat', args: { path: dest, checksum_algorithm: 'sha256', get_mime: false, get_attributes: false } });
+  const present = stats
+    .filter((r) => {
+      const stat = (r.result as { stat?: { exists?: boolean; checksum?: string } }).stat;
+      return stat?.exists && stat.checksum === digest;
+    })
+    .map((r) => r.host);
+  const missing = (steps.hosts ?? []).filter((h) => !present.includes(h));
+  const sha1 = createHash('sha1').update(readFileSync(imageFile)).digest('hex');
+  if (missing.length > 0) await steps.run('push', { module: 'copy', args: { src: imageFile, dest, mode: '0644', checksum: sha1 } }, missing);
+  return { sent: missing.filter((h) => steps.hosts?.includes(h)), present };
+}
+
+/** runch on the host, by argv: the command module passes each word as one argument, no shell in between. */
+export function runchArgv(...words: string[]): Record<string, unknown> {
+  return { argv: [HOST_RUNCH, ...words] };
+}
+
+export interface StartOptions {
+  app: string;
+  imageFile: string;
+  /** The image's config.json with the deploy's env applied; sent as data, replacing the image's. */
+  config?: Record<string, unknown>;
+}
+
+/** Unpack a pushed image into the app's bundle directory, register the app in the host's table, apply to init. */
+export async function startApp(steps: HostSteps, options: StartOptions): Promise<string> {
+  const digest = imageDigest(options.imageFile);
+  const bundle = hostBundleDir(options.app, digest);
+  await steps.run('unpack', { module: 'file', args: { path: bundle, state: 'directory', mode: '0755' } });
+  await steps.run('unpack', {
+    module: 'unarchive',
+    args: { src: hostImagePath(options.imageFile), dest: bundle, remote_src: true, creates: `${bundle}/config.json`, extra_opts: ['--numeric-owner'] },
+  });
+  if (options.config)
+    await steps.run('config', { module: 'copy', args: { content: `${JSON.stringify(options.config, null, 2)}\n`, dest: `${bundle}/config.json`, mode: '0644' } });
+  // enable adds the entry or points it at the new bundle (and turns it on); apply hands the table to init.
+  await steps.run('register', { module: 'command', args: runchArgv('enable', options.app, '--bundle', bundle, '--table', HOST_TABLE) });
+  await steps.run('apply', { module: 'command', args: runchArgv('init', 'apply', ...HOST_RUNCH_FLAGS) });
+  return bundle;
+}
+
+/** Stop an app for good: its entry goes off and init stops the process; `start` puts it back. */
+export async function stopApp(steps: HostSteps, app: string): Promise<void> {
+  await steps.run('stop', { module: 'command', args: runchArgv('init', 'stop', app, ...HOST_RUNCH_FLAGS) });
+}
+
+export async function removeApp(steps: HostSteps, app: string): Promise<void> {
+  await steps.run('remove', { module: 'command', args: runchArgv('init', 'remove', app, ...HOST_RUNCH_FLAGS) });
+}
+
+export function newSteps(target: RunTarget, limit: string | undefined, onStep?: StepReporter): HostSteps {
+  return new HostSteps(target, limit, onStep);
+}

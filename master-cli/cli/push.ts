@@ -1,0 +1,20 @@
+import { VzError } from '../../runch/lib/errors.ts';
+import { newSteps, pushImage } from '../app/ops.ts';
+import type { Command } from './command.ts';
+import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
+
+export const push: Command = {
+  name: 'push',
+  summary: 'copy an image to hosts over SSH, checksummed; hosts that hold it get nothing',
+  usage: 'vzmaster push <IMAGE> [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster push images/9551d3....tar.gz --limit vendor_a',
+  options: { ...TARGET_OPTIONS },
+  async run({ values, positionals }) {
+    const image = positionals[0];
+    if (!image) throw new VzError('usage', `push: the image file is missing; usage: ${push.usage.split('\n')[0]}`);
+    const { config, limit } = targetOf(values);
+    const steps = newSteps(config, limit, stepPrinter('push', values.json as boolean));
+    const { sent, present } = await pushImage(steps, image);
+    const results = steps.summary().map((r) => ({ ...r, result: {}, message: r.message || (sent.includes(r.host) ? 'sent' : present.includes(r.host) ? 'already there' : '') }));
+    return finish(results, values.json as boolean, { sent, present });
+  },
+};

@@ -1,0 +1,38 @@
+import { VzError } from '../../runch/lib/errors.ts';
+import { readImageConfig, withEnv } from '../app/image-config.ts';
+import { ensureRunch, newSteps, pushImage, startApp } from '../app/ops.ts';
+import type { Command } from './command.ts';
+import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
+
+const APP = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+export function parseEnvFlags(command: string, values: unknown): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of (values as string[] | undefined) ?? []) {
+    const at = entry.indexOf('=');
+    if (at < 1) throw new VzError('usage', `${command}: --env "${entry}" must be NAME=VALUE`);
+    env[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return env;
+}
+
+export const start: Command = {
+  name: 'start',
+  summary: 'run an app on hosts: install runch, push the image, unpack, register, apply to init',
+  usage: 'vzmaster start <APP> --image FILE [--env NAME=VALUE]... [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster start hello --image images/9551d3....tar.gz --env GREETING=hi --limit host1',
+  options: { ...TARGET_OPTIONS, image: { type: 'string' }, env: { type: 'string', multiple: true } },
+  async run({ values, positionals }) {
+    const app = positionals[0];
+    if (!app || !APP.test(app)) throw new VzError('usage', `start: app name ${JSON.stringify(app ?? '')} must be 1-32 lower-case letters, digits, "_" or "-"`);
+    const image = values.image as string | undefined;
+    if (!image) throw new VzError('usage', 'start: --image FILE is missing (an image made by "vzimage pack")');
+    const env = parseEnvFlags('start', values.env);
+    const config = withEnv(await readImageConfig(image), env);
+    const target = targetOf(values);
+    const steps = newSteps(target.config, target.limit, stepPrinter('start', values.json as boolean));
+    await ensureRunch(steps);
+    await pushImage(steps, image);
+    await startApp(steps, { app, imageFile: image, config });
+    return finish(steps.summary().map((r) => ({ ...r, result: {} })), values.json as boolean, { app });
+  },
+};

@@ -1,0 +1,21 @@
+import { VzError } from '../../runch/lib/errors.ts';
+import { newSteps, stopApp } from '../app/ops.ts';
+import type { Command } from './command.ts';
+import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
+
+export const stop: Command = {
+  name: 'stop',
+  summary: 'stop an app for good on hosts (its entry goes off; init stops it; "start" brings it back)',
+  usage: 'vzmaster stop <APP> [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster stop hello',
+  options: { ...TARGET_OPTIONS },
+  async run({ values, positionals }) {
+    const app = positionals[0];
+    if (!app) throw new VzError('usage', `stop: the app name is missing; usage: ${stop.usage.split('\n')[0]}`);
+    const target = targetOf(values);
+    const steps = newSteps(target.config, target.limit, stepPrinter('stop', values.json as boolean));
+    await stopApp(steps, app);
+    return finish(steps.summary().map((r) => ({ ...r, result: {} })), values.json as boolean, { app });
+  },
+};
+
+export const kill: Command = { ...stop, name: 'kill', usage: stop.usage.replace(/stop/g, 'kill') };

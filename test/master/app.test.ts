@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import t from 'tap';
+import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
+import { startLab } from '../helpers/lab.ts';
+
+const VZIMAGE = resolve(import.meta.dirname, '../../dist/vzimage.cjs');
+
+/** A real image: a busybox bundle packed by vzimage. */
+function sleeperImage(dir: string): string {
+  const bundle = busyboxBundle(join(dir, 'hello'), { args: ['sh', '-c', 'echo "started [$GREETING]"; exec sleep 1000'], env: ['PATH=/bin', 'GREETING=default'] });
+  execFileSync(VZIMAGE, ['pack', bundle, '-o', join(dir, 'images'), '--app', 'hello'], { stdio: 'ignore' });
+  return join(dir, 'images', readdirSync(join(dir, 'images')).find((f) => f.endsWith('.tar.gz'))!);
+}
+
+type Lab = Awaited<ReturnType<typeof startLab>>;
+async function statusOf(lab: Lab) {
+  const result = await lab.run(['status', 'hello', '--json']);
+  return JSON.parse(result.stdout).hosts as { host: string; reachable: boolean; apps: { id: string; state: string; pid?: number }[] }[];
+}
+async function waitFor(lab: Lab, predicate: (hosts: Awaited<ReturnType<typeof statusOf>>) => boolean, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  let last = await statusOf(lab);
+  while (!predicate(last) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    last = await statusOf(lab);
+  }
+  return last;
+}
+
+t.test('start on a sysvinit and a busybox host; init respawns a killed container; stop stays stopped; re-push sends nothing', async (t) => {
+  const dir = scratch(t);
+  const image = sleeperImage(dir);
+  const lab = await startLab(t, { hosts: 2, busybox: 1 });
+  const env = 'GREETING=hi; $(touch /tmp/pwned) "quoted" {{ lookup(\'pipe\', \'id\') }}';
+  const started = await lab.run(['start', 'hello', '--image', image, '--env', env], 240_000);
+  t.equal(started.exitCode, 0, started.stderr);
+  t.match(started.stdout, /summary: ok=0 changed=2 failed=0 unreachable=0/);
+
+  const running = await waitFor(lab, (hosts) => hosts.every((h) => h.apps[0]?.state === 'running'));
+  t.same(running.map((h) => h.apps[0]?.state), ['running', 'running'], 'running on both hosts');
+
+  const logs = await lab.run(['logs', 'hello', '-n', '5']);
+  t.equal(logs.exitCode, 0, logs.stderr);
+  t.match(logs.stdout, /vps1 \| .*started \[hi; \$\(touch \/tmp\/pwned\) "quoted" \{\{ lookup\('pipe', 'id'\) \}\}\]/, 'env arrived verbatim');
+  t.match(logs.stdout, /vps2 \| /);
+  t.notOk(existsSync('/tmp/pwned'), 'nothing in the value ran');
+
+  // kill -9 the container inside the first host's PID namespace: its init respawns it.
+  const host = lab.hosts()[0];
+  const before = running.find((h) => h.host === host.name)!.apps[0].pid!;
+  execFileSync('nsenter', ['-t', String(host.initPid), '-p', '-m', '--', 'kill', '-9', String(before)]);
+  const respawned = await waitFor(lab, (hosts) => {
+    const app = hosts.find((h) => h.host === host.name)?.apps[0];
+    return app?.state === 'running' && app.pid !== before;
+  });
+  t.not(respawned.find((h) => h.host === host.name)!.apps[0].pid, before, 'a new process after kill -9');
+
+  const stopped = await lab.run(['stop', 'hello']);
+  t.equal(stopped.exitCode, 0, stopped.stderr);
+  const after = await waitFor(lab, (hosts) => hosts.every((h) => h.apps[0]?.state === 'stopped'));
+  t.same(after.map((h) => h.apps[0]?.state), ['stopped', 'stopped'], 'stopped everywhere');
+
+  const again = await lab.run(['push', image, '--json']);
+  t.equal(again.exitCode, 0, again.stderr);
+  const report = JSON.parse(again.stdout);
+  t.same(report.sent, [], 're-push of an unchanged image sends nothing');
+  t.same(report.present.sort(), ['vps1', 'vps2']);
+});
+
+t.test('bad input: unknown flags, a missing or misnamed image, a bad app name: one line, exit 1', async (t) => {
+  const dir = scratch(t);
+  const lab = await startLab(t, { hosts: 1, busybox: 0 });
+  const cases: [string[], RegExp][] = [
+    [['start', 'Bad Name', '--image', 'x'], /app name "Bad Name" must be/],
+    [['start', 'hello'], /--image FILE is missing/],
+    [['push', join(dir, 'nope.tar.gz')], /is not named <sha256>/],
+    [['push', join(dir, `${'0'.repeat(64)}.tar.gz`)], /cannot be read/],
+    [['logs'], /the app name is missing/],
+    [['status', '--bogus'], /Unknown option '--bogus'/],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = await lab.run(args);
+    t.equal(result.exitCode, 1, args.join(' '));
+    t.match(result.stderr, pattern);
+    t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+  }
+});
