@@ -58,6 +58,8 @@ export async function pack(bundleDir: string, outDir: string, options: PackOptio
   if (!appCheck.success) throw new VzError('usage', `app name "${app}" ${appCheck.error.issues[0].message}: give --app NAME`);
   if (!existsSync(join(bundle, 'config.json')) || !statSync(join(bundle, 'rootfs'), { throwIfNoEntry: false })?.isDirectory())
     throw new VzError('invalid-config', `${bundleDir} is not a bundle (config.json and rootfs/ are needed): make one with vzimage bundle`);
+  const out = resolve(outDir);
+  if (out === bundle || out.startsWith(`${bundle}/`)) throw new VzError('usage', `-o ${outDir} is inside the bundle ${bundleDir}: the image would pack itself; choose a directory outside it`);
   const stream = compressor(compression); // refuses zstd on an old Node before any file is written
   mkdirSync(outDir, { recursive: true });
   const { paths, bytes } = walkSorted(bundle);
@@ -90,9 +92,9 @@ export async function pack(bundleDir: string, outDir: string, options: PackOptio
         yield chunk;
       }
     };
-    const out = createWriteStream(tmp, { mode: 0o644 });
-    if (stream) await pipeline(source as unknown as Readable, count, stream, digest, out);
-    else await pipeline(source as unknown as Readable, count, digest, out);
+    const sink = createWriteStream(tmp, { mode: 0o644 });
+    if (stream) await pipeline(source as unknown as Readable, count, stream, digest, sink);
+    else await pipeline(source as unknown as Readable, count, digest, sink);
     const fd = openSync(tmp, 'r');
     fsyncSync(fd);
     closeSync(fd);

@@ -91,4 +91,6 @@ t.test('pack refuses what is not a bundle, a bad app name and an unknown compres
   const bundle = busyboxBundle(join(dir, 'app'), { args: ['true'] });
   t.match((await tool('vzimage', ['pack', bundle, '--app', '../x'])).stderr, /app name "\.\.\/x" must be a name/);
   t.match((await tool('vzimage', ['pack', bundle, '--compress', 'bz2'])).stderr, /--compress "bz2" is unknown: use gzip, zstd, none/);
+  t.match((await tool('vzimage', ['pack', bundle, '-o', join(bundle, 'rootfs/images')])).stderr, /is inside the bundle .*: the image would pack itself/);
+  t.notOk(existsSync(join(bundle, 'rootfs/images')));
 });
