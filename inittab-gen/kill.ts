@@ -5,8 +5,7 @@ import { readTable } from '../supervisor/table/index.ts';
 import { editAndApply } from './manage.ts';
 import { tablePath } from './table.ts';
 
-/** Containers exec'd by `runch init exec` carry this annotation in their runch state. */
-export const INIT_MODE_ANNOTATION = 'vz.mode';
+import { INIT_MODE_ANNOTATION } from './mode.ts';
 
 /**
  * `runch kill` of a container init respawns: a plain signal would be undone by init at once, so a stopping signal

@@ -10,6 +10,8 @@ import type { InitEntry } from './entry.ts';
  */
 export type HostMode = 'init' | 'supervisor';
 export const MODE_FILE = '/etc/vz/mode';
+/** Containers exec'd by `runch init exec` carry this annotation in their runch state. */
+export const INIT_MODE_ANNOTATION = 'vz.mode';
 /** The one entry of supervisor mode. */
 export const SUPERVISOR_ID = 'vz-supervise';
 

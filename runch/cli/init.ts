@@ -1,14 +1,12 @@
-import { SUPPORTED, detectInit } from '../../inittab-gen/detect.ts';
-import { applyHost, editAndApply, type Edit, type HostOptions, resetTally, switchMode } from '../../inittab-gen/manage.ts';
-import { readMode } from '../../inittab-gen/mode.ts';
-import { formatStatus, initStatus } from '../../inittab-gen/status.ts';
-import { findEntry, loadEntries, tablePath } from '../../inittab-gen/table.ts';
-import { logDir, logPath, rotateIfBig } from '../../supervisor/logs/file.ts';
-import { readTable } from '../../supervisor/table/index.ts';
-import { DEFAULT_POLICY } from '../../supervisor/policy/index.ts';
-import { execContainer } from '../container/exec.ts';
 import { VzError } from '../lib/errors.ts';
 import type { Command } from './command.ts';
+
+// Each subcommand loads only its own modules: `init exec` runs at every respawn, so it must not pay for the writer.
+const lib = {
+  manage: () => import('../../inittab-gen/manage.ts'),
+  table: () => import('../../inittab-gen/table.ts'),
+  logs: () => import('../../supervisor/logs/file.ts'),
+};
 
 const USAGE = `runch init <apply|add|remove|start|stop|status|mode|detect|exec> [flags]
   runch init add web1 --bundle /srv/web1 [--once]   add an entry to the host table and apply
@@ -44,7 +42,9 @@ export const init: Command = {
   },
   async run({ values, positionals, store }) {
     const sub = positionals[0] ?? '';
-    const host: HostOptions = {
+    const { tablePath, loadEntries, findEntry } = await lib.table();
+    const { logDir, logPath, rotateIfBig } = await lib.logs();
+    const host = {
       table: tablePath(values.table as string | undefined),
       logDir: logDir(values['log-dir'] as string | undefined),
       store,
@@ -64,18 +64,21 @@ export const init: Command = {
       if (entry.action === 'off') {
         // The table was set off behind init's back (an editor, a supervisor-mode kill): apply it, and init stops us.
         process.stderr.write(`runch: entry "${id}" is off in ${host.table} but init still runs it: applying the table\n`);
-        await applyHost(host);
+        await (await lib.manage()).applyHost(host);
         return 0;
       }
       // No process of vz stays to watch the log's size: it is rotated (the table's log-size, log-keep) at each start.
-      const table = readTable(host.table).entries.find((e) => e.id === id);
+      const table = (await import('../../supervisor/table/index.ts')).readTable(host.table).entries.find((e) => e.id === id);
       if (table) rotateIfBig(host.logDir, id, table.logSize, table.logKeep);
+      const { DEFAULT_POLICY } = await import('../../supervisor/policy/index.ts');
+      const { execContainer } = await import('../container/exec.ts');
       return execContainer(store, id, { bundle: entry.bundle, logPath: logPath(host.logDir, id), policy: DEFAULT_POLICY });
     }
-    if (sub === 'apply') return report(await applyHost(host));
+    if (sub === 'apply') return report(await (await lib.manage()).applyHost(host));
     if (sub === 'add' || sub === 'remove' || sub === 'start' || sub === 'stop') {
       const id = idArg(sub, positionals);
-      let edit: Edit;
+      const { editAndApply, resetTally } = await lib.manage();
+      let edit: import('../../inittab-gen/manage.ts').Edit;
       if (sub === 'add') {
         const bundle = values.bundle as string | undefined;
         if (!bundle) throw new VzError('usage', 'init add: --bundle DIR is missing (the OCI bundle of the container)');
@@ -87,20 +90,23 @@ export const init: Command = {
     if (sub === 'status') {
       const all = loadEntries(host.table);
       const entries = positionals[1] ? [findEntry(all, positionals[1], host.table)] : all;
+      const { formatStatus, initStatus } = await import('../../inittab-gen/status.ts');
       const rows = entries.map((e) => initStatus(store, e));
       process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
       return 0;
     }
     if (sub === 'mode') {
       const wanted = positionals[1];
+      const { readMode } = await import('../../inittab-gen/mode.ts');
       if (wanted === undefined) {
         process.stdout.write(`${readMode()}\n`);
         return 0;
       }
       if (wanted !== 'init' && wanted !== 'supervisor') throw new VzError('usage', `init mode: "${wanted}" is no mode: use init or supervisor`);
-      return report(await switchMode(host, wanted));
+      return report(await (await lib.manage()).switchMode(host, wanted));
     }
     if (sub === 'detect') {
+      const { SUPPORTED, detectInit } = await import('../../inittab-gen/detect.ts');
       const found = detectInit(host.init);
       process.stdout.write(`${found.kind}${found.version ? ` ${found.version}` : ''}: ${found.dialect} (${found.binary ?? '?'})\nsupported: ${SUPPORTED}\n`);
       return 0;

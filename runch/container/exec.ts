@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decideSpawn } from '../../inittab-gen/backoff.ts';
-import { INIT_MODE_ANNOTATION } from '../../inittab-gen/kill.ts';
+import { INIT_MODE_ANNOTATION } from '../../inittab-gen/mode.ts';
 import type { PolicyConfig } from '../../supervisor/policy/index.ts';
 import { readTally, writeTally } from '../../inittab-gen/tally.ts';
 import { writeAtomic } from '../lib/atomic.ts';
