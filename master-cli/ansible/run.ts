@@ -47,11 +47,14 @@ export async function runAdhoc(target: RunTarget, call: AdhocCall): Promise<RunO
       forceKillAfterDelay: 2000,
     });
     const durationMs = performance.now() - started;
+    if ((child as { code?: string }).code === 'ENOENT')
+      throw new VzError('not-found', `${target.ansibleBin ?? 'ansible'} is not installed: apt-get install --no-install-recommends ansible-core`);
     if (child.timedOut) throw new VzError('system', `ansible ${call.module} did not finish in time and was stopped`);
     const exit = child.exitCode ?? 1;
     const hosts = readTree(tree);
-    if (![0, 2, 4].includes(exit) || (hosts.length === 0 && exit !== 0)) throw new VzError('system', ansibleError(String(child.stderr), String(child.stdout), exit));
-    if (hosts.length === 0) throw new VzError('not-found', `no host matched${call.limit ? ` --limit "${call.limit}"` : ''} in inventory ${target.inventory}`);
+    const noHosts = hosts.length === 0 && (exit === 0 || /leaves us with no hosts|No hosts matched/.test(String(child.stderr)));
+    if (!noHosts && (![0, 2, 4].includes(exit) || hosts.length === 0)) throw new VzError('system', ansibleError(String(child.stderr), String(child.stdout), exit));
+    if (noHosts) throw new VzError('not-found', `no host matched${call.limit ? ` --limit "${call.limit}"` : ''} in inventory ${target.inventory}`);
     return { hosts, ansibleExit: exit, durationMs };
   } finally {
     if (!process.env.VZ_KEEP_RUNS) rmSync(runDir, { recursive: true, force: true });

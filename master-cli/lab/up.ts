@@ -7,6 +7,7 @@ import { removeEmptyDir, tearDown } from './down.ts';
 import { makeLabKey, prepareHostDir } from './host-dir.ts';
 import { hostAlive, launchHost } from './launch.ts';
 import { withLabLock } from './lock.ts';
+import { checkLabRequirements } from './requirements.ts';
 import { checkLabDir, labPaths } from './paths.ts';
 import { readLabState, writeLabState, type LabHost, type LabState } from './state.ts';
 
@@ -32,6 +33,7 @@ export async function labUp(options: UpOptions): Promise<LabState> {
   if (!Number.isInteger(options.busybox) || options.busybox < 0 || options.busybox > options.hosts)
     throw new VzError('usage', `--busybox ${options.busybox} is out of range: use 0 to --hosts (${options.hosts})`);
   if (!Number.isInteger(options.vendors) || options.vendors < 1 || options.vendors > 26) throw new VzError('usage', `--vendors ${options.vendors} is out of range: use 1 to 26`);
+  checkLabRequirements({ sysvinit: options.busybox < options.hosts, busybox: options.busybox > 0 });
   const createdDir = !existsSync(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const paths = labPaths(dir);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -20,8 +20,8 @@ function inventory(name: string, text: string): string {
 /** One clear line on stderr, exit 1, nothing run and nothing written. */
 type Test = import('tap').Test;
 
-async function refused(t: Test, args: string[], pattern: RegExp) {
-  const result = await vzmaster(args, { env, scratchDir: dir });
+async function refused(t: Test, args: string[], pattern: RegExp, extraEnv: Record<string, string> = {}) {
+  const result = await vzmaster(args, { env: { ...env, ...extraEnv }, scratchDir: dir });
   t.equal(result.exitCode, 1, `exit 1 for ${args.join(' ')}`);
   t.match(result.stderr, pattern, 'names the problem');
   t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
@@ -67,5 +67,14 @@ t.test('flags and verbs', async (t) => {
   await refused(t, ['lab', 'stop-host', 'x; touch canary', '--dir', join(dir, 'lab')], /no lab in/);
   await refused(t, ['lab', 'up', '--dir', join(dir, 'a"b')], /holds a character ssh or ansible would interpret/);
   await refused(t, ['lab', 'up', '--dir', join(dir, 'a{{b}}')], /holds a character ssh or ansible would interpret/);
+  // A PATH with node only: no ansible, no unshare.
+  mkdirSync(join(dir, 'bin'));
+  symlinkSync(process.execPath, join(dir, 'bin', 'node'));
+  const bare = { PATH: join(dir, 'bin') };
+  const noAnsible = await vzmaster(['nodes', '-i', join(dir, 'ok.ini')], { env: { ...env, ...bare }, scratchDir: dir });
+  t.equal(noAnsible.exitCode, 1);
+  t.match(noAnsible.stderr, /^vzmaster: ansible is not installed: apt-get install/);
+  rmSync(state, { recursive: true, force: true });
+  await refused(t, ['lab', 'up', '--dir', join(dir, 'lab')], /unshare \(util-linux\) is not installed/, bare);
   t.notOk(existsSync(join(dir, 'lab')), 'no lab dir made by refused calls');
 });

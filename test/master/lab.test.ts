@@ -53,6 +53,10 @@ t.test('a lab of 3 hosts: nodes, host loss and return, a clean down', async (t) 
   t.equal(back.exitCode, 0, back.stderr);
   t.same((JSON.parse(back.stdout) as { nodes: Node[] }).nodes.map((n) => [n.host, n.status, n.facts?.init]), [['vps2', 'ok', 'sysvinit']], '--limit by vendor group');
 
+  const nomatch = await lab.run(['nodes', '--limit', 'vendor_zz']);
+  t.equal(nomatch.exitCode, 1, 'a limit that matches nothing is an error, not an empty success');
+  t.match(nomatch.stderr, /^vzmaster: no host matched --limit "vendor_zz" in inventory .*\n$/);
+
   const again = await lab.run(['lab', 'up', '--dir', lab.dir]);
   t.equal(again.exitCode, 1, 'a second lab up in the same dir is refused');
   t.match(again.stderr, /a lab is already up in .*: run "vzmaster lab down/);
