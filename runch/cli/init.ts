@@ -20,6 +20,9 @@ const USAGE = `runch init <apply|add|remove|start|stop|status|mode|detect|exec> 
   flags: --table FILE (default $VZ_TABLE or /etc/vz/table), --log-dir DIR (default $VZ_LOG_DIR or /var/log/vz),
          --init sysvinit|busybox|systemd|openrc, --telinit PATH`;
 
+/** 15 s between failed spawns keeps them at 8 per 120 s, below sysvinit's "respawning too fast". */
+const EXEC_ERROR_WAIT_MS = 15_000;
+
 function idArg(sub: string, positionals: string[]): string {
   const value = positionals[1];
   if (!value) throw new VzError('usage', `init ${sub}: the container id is missing; usage: ${USAGE.split('\n')[0]}`);
@@ -60,10 +63,18 @@ export const init: Command = {
     };
     if (sub === 'exec') {
       const id = idArg(sub, positionals);
-      const entry = findEntry(loadEntries(host.table), id, host.table);
-      if (entry.action === 'off') {
-        // The table was set off behind init's back (an editor, a supervisor-mode kill): apply it, and init stops us.
-        process.stderr.write(`runch: entry "${id}" is off in ${host.table} but init still runs it: applying the table\n`);
+      let entry;
+      try {
+        entry = loadEntries(host.table).find((e) => e.id === id);
+      } catch (error) {
+        // Init respawns at once: a table that cannot be read must not become 10 spawns in 120 s (init's limit).
+        process.stderr.write(`runch: ${(error as Error).message} (retrying in ${EXEC_ERROR_WAIT_MS / 1000} s)\n`);
+        await new Promise((resolve) => setTimeout(resolve, EXEC_ERROR_WAIT_MS));
+        throw error;
+      }
+      if (!entry || entry.action === 'off') {
+        // The table changed behind init's back (an editor, a supervisor-mode kill): apply it, and init stops us.
+        process.stderr.write(`runch: entry "${id}" is ${entry ? 'off' : 'gone'} in ${host.table} but init still runs it: applying the table\n`);
         await (await lib.manage()).applyHost(host);
         return 0;
       }
@@ -82,6 +93,8 @@ export const init: Command = {
       if (sub === 'add') {
         const bundle = values.bundle as string | undefined;
         if (!bundle) throw new VzError('usage', 'init add: --bundle DIR is missing (the OCI bundle of the container)');
+        // A bundle that cannot run is refused now, not found out by init in a crash loop.
+        (await import('../oci/load.ts')).loadBundle(bundle);
         edit = { kind: 'add', bundle, once: values.once as boolean };
       } else edit = { kind: sub };
       if (sub === 'start' && !host.dryRun) resetTally(store, id);

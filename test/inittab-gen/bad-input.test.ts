@@ -24,6 +24,11 @@ t.test('sysvinit: collisions, odd files, read-only /etc, missing telinit, bad ta
   t.same(tabs(), [], 'no file written');
   t.notMatch(existsSync(table) ? readFileSync(table, 'utf8') : '', /web1/, 'the table entry was taken back');
 
+  const noBundle = await ns.runch(['init', 'add', 'web3', '--bundle', join(dir, 'missing')]);
+  t.equal(noBundle.exitCode, 1);
+  t.match(noBundle.stderr, /bundle "\S+missing" is not a directory: give --bundle the directory holding config.json/);
+  t.same(tabs(), [], 'a bundle that cannot run is refused before init sees it');
+
   const dry = await ns.runch(['init', 'add', 'web2', '--bundle', bundle, '--dry-run']);
   t.equal(dry.exitCode, 0, dry.stderr);
   t.match(dry.stdout, /^--- \/dev\/null\n\+\+\+ \/etc\/inittab.d\/vz-web2.tab\n\+# vz container "web2"[^\n]*\n\+[0-9a-z]{4}:2345:respawn:\S+ \S+ init exec web2\n$/, '--dry-run prints the diff');

@@ -1,5 +1,5 @@
 // Issue 4: the host's two modes under a real sysvinit: init respawns each container, or one `runch supervise`.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
@@ -33,6 +33,15 @@ t.test('sysvinit: init mode -> supervisor mode -> init mode', async (t) => {
   t.same(ns.pidsOf(' supervise'), [], 'back in init mode: no supervisor');
   t.ok(await waitFor(() => ns.pidsExactly('sleep 1000').length === 1, 20_000), 'init runs the container again');
   t.same(ns.pidsOf('runch'), [], 'nothing of vz resident');
+
+  // The table set off by hand, behind init's back: the next spawn applies it instead of running the container.
+  const table = join(ns.etc, 'vz/table');
+  writeFileSync(table, readFileSync(table, 'utf8').replace('web1:respawn', 'web1:off'));
+  process.kill(ns.pidsExactly('sleep 1000')[0], 'SIGKILL');
+  t.ok(await waitFor(() => /:off:/.test(readFileSync(join(ns.etc, 'inittab.d', 'vz-web1.tab'), 'utf8')), 15_000), 'runch init exec applied the table');
+  await new Promise((r) => setTimeout(r, 1_000));
+  t.same(ns.pidsOf('sleep 1000'), [], 'and the container stayed stopped');
+  t.same(ns.pidsOf('runch'), []);
   t.equal((await ns.runch(['init', 'remove', 'web1'])).exitCode, 0);
   t.same(ns.pidsOf('sleep 1000'), []);
 });
