@@ -62,7 +62,7 @@ for (const kind of (process.env.ONLY ? [process.env.ONLY] : ['sysvinit', 'busybo
     const looping = await waitFor(async () => {
       const row = JSON.parse((await runch('status', 'crash', '--json')).stdout)[0];
       return row.state === 'crash-loop' && row;
-    }, 40_000, 500);
+    }, 60_000, 500);
     t.ok(looping, 'a crash loop shows as vz\'s crash-loop state');
     t.ok(looping && Date.parse(looping.nextTry) > Date.now(), 'with the time of the next try');
     const runs = readFileSync(join(logs, 'crash.log'), 'utf8').split('\n').filter((l) => l === 'crash').length;
