@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -77,4 +77,23 @@ t.test('flags and verbs', async (t) => {
   rmSync(state, { recursive: true, force: true });
   await refused(t, ['lab', 'up', '--dir', join(dir, 'lab')], /unshare \(util-linux\) is not installed/, bare);
   t.notOk(existsSync(join(dir, 'lab')), 'no lab dir made by refused calls');
+});
+
+t.test('a lab that cannot come up leaves nothing behind', async (t) => {
+  const lab = join(dir, 'failing lab');
+  // An "init" that exits at once: the host never answers, so up must undo everything it made.
+  const result = await vzmaster(['lab', 'up', '--dir', lab, '--hosts', '2', '--busybox', '0'], { env: { ...env, VZ_SYSVINIT: '/bin/true' }, scratchDir: dir, timeout: 60_000 });
+  t.equal(result.exitCode, 1);
+  t.match(result.stderr, /^vzmaster: host vps1: sshd did not answer on 127\.0\.1\.\d+:\d+/);
+  t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+  t.notOk(existsSync(lab), 'the lab dir it created is gone');
+  t.same(readdirSync('/run/lock').filter((n) => n.startsWith('vz-lab-') && readFileSync(join('/run/lock', n), 'utf8').includes(lab)), [], 'no address claim left');
+  const strays = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(lab);
+    } catch {
+      return false;
+    }
+  });
+  t.same(strays, [], 'no process left');
 });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { alivePids, listening, processesMentioning, startLab } from '../helpers/lab.ts';
 
@@ -52,6 +53,15 @@ t.test('a lab of 3 hosts: nodes, host loss and return, a clean down', async (t) 
   const back = await lab.run(['nodes', '--limit', 'vendor_b', '--json']);
   t.equal(back.exitCode, 0, back.stderr);
   t.same((JSON.parse(back.stdout) as { nodes: Node[] }).nodes.map((n) => [n.host, n.status, n.facts?.init]), [['vps2', 'ok', 'sysvinit']], '--limit by vendor group');
+
+  // The same hosts through a hand-written INI inventory (ansible's other standard format).
+  const ini = join(lab.dir, '..', 'hosts.ini');
+  const lines = ['[all:vars]', 'ansible_user=root', `ansible_ssh_private_key_file="${join(lab.dir, 'ssh/id_ed25519')}"`, 'ansible_python_interpreter=/usr/bin/python3'];
+  for (const h of hosts) lines.push(`[${h.vendor}]`, `${h.name} ansible_host=${h.address} ansible_port=${h.port}`);
+  writeFileSync(ini, `${lines.join('\n')}\n`);
+  const viaIni = await lab.run(['nodes', '-i', ini, '--json']);
+  t.equal(viaIni.exitCode, 0, `nodes -i hosts.ini: ${viaIni.stderr}`);
+  t.same((JSON.parse(viaIni.stdout) as { nodes: Node[] }).nodes.map((n) => [n.host, n.status, n.groups]), hosts.map((h) => [h.name, 'ok', [h.vendor]]));
 
   const nomatch = await lab.run(['nodes', '--limit', 'vendor_zz']);
   t.equal(nomatch.exitCode, 1, 'a limit that matches nothing is an error, not an empty success');
