@@ -37,13 +37,18 @@ export function detectInit(forced?: string): InitSystem {
   if (forced === 'busybox' || (!forced && exe && basename(exe) === 'busybox')) return { kind: 'busybox', dialect: 'busybox', binary: exe };
   if (forced === 'openrc' || (!forced && exe && basename(exe) === 'openrc-init')) return { kind: 'openrc', dialect: 'openrc', binary: exe };
   const isSysv = (path: string | undefined) => path !== undefined && existsSync(path) && sysvinitFacts(path).version !== undefined;
+  if (forced === 'sysvinit-block') {
+    // A block in /etc/inittab even where inittab.d is read (every sysvinit reads /etc/inittab).
+    const binary = exe && isSysv(exe) ? exe : '/sbin/init';
+    return { kind: 'sysvinit', dialect: 'sysvinit-block', binary, version: existsSync(binary) ? sysvinitFacts(binary).version : undefined };
+  }
   if (forced === 'sysvinit' || (!forced && isSysv(exe))) {
     const binary = exe && isSysv(exe) ? exe : '/sbin/init';
     const facts = existsSync(binary) ? sysvinitFacts(binary) : { readsDir: false, version: undefined };
     // OpenRC on sysvinit (Alpine, Gentoo): PID 1 is still sysvinit, and its inittab is what respawns.
     return { kind: 'sysvinit', dialect: facts.readsDir ? 'sysvinit-dir' : 'sysvinit-block', binary, version: facts.version };
   }
-  if (forced) throw new VzError('usage', `--init "${forced}" is unknown: use sysvinit, busybox, systemd or openrc`);
+  if (forced) throw new VzError('usage', `--init "${forced}" is unknown: use sysvinit, sysvinit-block, busybox, systemd or openrc`);
   throw new VzError('system', `PID 1 (${exe ?? 'unreadable /proc/1/exe'}) is no init vz knows; supported: ${SUPPORTED}. Force one with --init`);
 }
 

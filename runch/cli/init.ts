@@ -18,7 +18,7 @@ const USAGE = `runch init <apply|add|remove|start|stop|status|mode|detect|exec> 
   runch init detect                     which init runs here, and what vz supports
   runch init exec web1                  (run by init) wait out the backoff, then become the container
   flags: --table FILE (default $VZ_TABLE or /etc/vz/table), --log-dir DIR (default $VZ_LOG_DIR or /var/log/vz),
-         --init sysvinit|busybox|systemd|openrc, --telinit PATH`;
+         --init sysvinit|sysvinit-block|busybox|systemd|openrc, --telinit PATH`;
 
 /** 15 s between failed spawns keeps them at 8 per 120 s, below sysvinit's "respawning too fast". */
 const EXEC_ERROR_WAIT_MS = 15_000;

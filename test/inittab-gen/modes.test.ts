@@ -45,3 +45,25 @@ t.test('sysvinit: init mode -> supervisor mode -> init mode', async (t) => {
   t.equal((await ns.runch(['init', 'remove', 'web1'])).exitCode, 0);
   t.same(ns.pidsOf('sleep 1000'), []);
 });
+
+t.test('sysvinit with a managed block in /etc/inittab (--init sysvinit-block)', async (t) => {
+  const original = 'id:2:initdefault:\n# a foreign comment\nca:12345:ctrlaltdel:/bin/true';
+  const ns = await startInit(t, 'sysvinit', original);
+  const dir = scratch(t);
+  const bundle = busyboxBundle(join(dir, 'b'), { args: ['sh', '-c', 'exec sleep 1000'] });
+  const init = (...args: string[]) => ns.runch(['init', ...args, '--init', 'sysvinit-block']);
+  const added = await init('add', 'web1', '--bundle', bundle);
+  t.equal(added.exitCode, 0, added.stderr);
+  t.match(readFileSync(join(ns.etc, 'inittab'), 'utf8'), /^id:2:initdefault:\n# a foreign comment\nca:12345:ctrlaltdel:\/bin\/true\n# BEGIN vz managed block[^\n]*\(newline added above\)\n# vz: web1\n[0-9a-z]{4}:2345:respawn:\S+ \S+ init exec web1\n# END vz managed block\n$/);
+  const first = await waitFor(() => ns.pidsExactly('sleep 1000')[0], 15_000);
+  t.ok(first, 'sysvinit runs the entry from the block');
+  process.kill(first, 'SIGKILL');
+  t.ok(await waitFor(() => ns.pidsExactly('sleep 1000').find((p) => p !== first), 15_000), 'and respawns it');
+  t.equal((await init('apply')).stdout, 'no change: init not reloaded\n');
+  t.equal((await init('stop', 'web1')).exitCode, 0);
+  t.same(ns.pidsOf('sleep 1000'), [], 'stopped');
+  t.match(readFileSync(join(ns.etc, 'inittab'), 'utf8'), /:2345:off:/);
+  t.equal((await init('remove', 'web1')).exitCode, 0);
+  t.equal(readFileSync(join(ns.etc, 'inittab'), 'utf8'), original, 'byte for byte, missing last newline included');
+  t.notMatch(ns.console(), /too long|duplicate|respawning too fast/);
+});
