@@ -5,8 +5,14 @@ import { VzError } from '../../runch/lib/errors.ts';
 import { readLabState } from './state.ts';
 import { labPaths } from './paths.ts';
 
-/** Ports tried per address, in order: 22 unless something (e.g. a 0.0.0.0:22 sshd) holds it. */
-export const PORTS = [22, 2222, 22022];
+/**
+ * Ports tried per address, in order: 22 unless something (e.g. a 0.0.0.0:22 sshd) holds it. VZ_LAB_PORTS
+ * (comma-separated) replaces the list, so tests can exercise the fallback without touching port 22.
+ */
+export function labPorts(env: NodeJS.ProcessEnv = process.env): number[] {
+  const custom = (env.VZ_LAB_PORTS ?? '').split(',').map((p) => Number(p.trim())).filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
+  return custom.length ? custom : [22, 2222, 22022];
+}
 const CLAIMS = '/run/lock';
 
 function claimPath(address: string): string {
@@ -83,14 +89,14 @@ export function releaseAddress(address: string, labDir: string): void {
   }
 }
 
-/** Pick `count` free loopback addresses 127.0.1.N (N from 1), each with the first free port of PORTS. */
+/** Pick `count` free loopback addresses 127.0.1.N (N from 1), each with the first free port of labPorts(). */
 export async function pickAddresses(count: number, labDir: string): Promise<{ address: string; port: number }[]> {
   const picked: { address: string; port: number }[] = [];
   for (let n = 1; n <= 254 && picked.length < count; n++) {
     const address = `127.0.1.${n}`;
     if (!claimAddress(address, labDir)) continue;
     let port: number | undefined;
-    for (const candidate of PORTS) if (await portFree(address, candidate)) { port = candidate; break; }
+    for (const candidate of labPorts()) if (await portFree(address, candidate)) { port = candidate; break; }
     if (port === undefined) {
       releaseAddress(address, labDir);
       continue;

@@ -60,10 +60,13 @@ export interface TestLab {
  * Bring up a lab of `hosts` hosts (the last `busybox` of them under busybox init) in a fresh temp dir; it is
  * brought down and removed in t.teardown, even when the test fails.
  */
-export async function startLab(t: { teardown(fn: () => unknown): void }, options: { hosts?: number; busybox?: number; dir?: string } = {}): Promise<TestLab> {
+export async function startLab(
+  t: { teardown(fn: () => unknown): void },
+  options: { hosts?: number; busybox?: number; dir?: string; env?: Record<string, string> } = {},
+): Promise<TestLab> {
   const parent = mkdtempSync(join(tmpdir(), 'vz-lab-'));
   const dir = options.dir ? join(parent, options.dir) : join(parent, 'lab');
-  const env = { VZ_LAB_DIR: dir };
+  const env = { ...options.env, VZ_LAB_DIR: dir };
   const lab: TestLab = {
     dir,
     env,

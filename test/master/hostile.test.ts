@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { runAdhoc } from '../../master-cli/ansible/run.ts';
@@ -7,7 +9,14 @@ import { alivePids, startLab } from '../helpers/lab.ts';
 
 // A lab dir with a space, a quote and a ';', and values built to break a shell or a Jinja template.
 t.test('hostile lab dir and module values change nothing outside', async (t) => {
-  const lab = await startLab(t, { hosts: 1, busybox: 0, dir: "my lab 'x'; y" });
+  // Something already listens on 0.0.0.0 at the first port: the host must get the next one, recorded in the inventory.
+  const [held, next] = [40000 + (process.pid % 10000), 50000 + (process.pid % 10000)];
+  const blocker = createServer().listen({ host: '0.0.0.0', port: held });
+  await once(blocker, 'listening');
+  t.teardown(() => blocker.close());
+  const lab = await startLab(t, { hosts: 1, busybox: 0, dir: "my lab 'x'; y", env: { VZ_LAB_PORTS: `${held},${next}` } });
+  t.equal(lab.hosts()[0].port, next, 'the port held by a wildcard listener was skipped');
+  t.match(readFileSync(lab.inventory, 'utf8'), new RegExp(`ansible_port: ${next}`), 'the port is in the inventory');
   const canary = join(lab.dir, '..', 'canary');
   const config = readConfig(join(lab.dir, 'vzmaster.json'));
   const target = { inventory: config.inventory, stateDir: config.stateDir, ansibleConfig: config.ansibleConfig };

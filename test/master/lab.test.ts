@@ -36,6 +36,10 @@ t.test('a lab of 3 hosts: nodes, host loss and return, a clean down', async (t) 
   t.match(table.stdout, /^HOST\s+GROUPS\s+ADDRESS\s+STATE\s+OS\s+INIT/m, 'a table with a header');
   t.match(table.stdout, /summary: ok=3 changed=0 failed=0 unreachable=0/);
 
+  const hostile = await lab.run(['lab', 'stop-host', `vps1; kill ${process.pid}`]);
+  t.equal(hostile.exitCode, 1, 'a hostile host name is refused');
+  t.match(hostile.stderr, /no host named "vps1; kill \d+" in this lab: hosts are vps1, vps2, vps3/);
+
   const stop = await lab.run(['lab', 'stop-host', 'vps2']);
   t.equal(stop.exitCode, 0, stop.stderr);
   t.notOk(listening(hosts[1].address, hosts[1].port), 'vps2 no longer listens');
