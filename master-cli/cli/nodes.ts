@@ -39,9 +39,10 @@ export const nodes: Command = {
       r.facts?.init ?? '-',
       r.facts ? humanBytes(r.facts.mem_kb) : '-',
       r.facts ? humanBytes(r.facts.disk_free_kb) : '-',
+      r.facts?.node ?? '-',
       r.facts?.runch ?? (r.message ? `! ${r.message}` : '-'),
     ]);
-    process.stdout.write(table(['HOST', 'GROUPS', 'ADDRESS', 'STATE', 'OS', 'INIT', 'RAM', 'FREE DISK', 'RUNCH'], rows));
+    process.stdout.write(table(['HOST', 'GROUPS', 'ADDRESS', 'STATE', 'OS', 'INIT', 'RAM', 'FREE DISK', 'NODE', 'RUNCH'], rows));
     process.stdout.write(`${summaryLine(summarize(reports.map((r) => ({ host: r.host, status: r.status, message: r.message, result: {} }))))}\n`);
     return code;
   },

@@ -45,6 +45,6 @@ t.test('inittab and probe', async (t) => {
   t.match(renderInittab('sysvinit', '127.0.1.12', 2222), /^ssh:2345:respawn:\/usr\/sbin\/sshd -D -p 2222 -o ListenAddress=127\.0\.1\.12 -o PidFile=none/m);
   t.match(renderInittab('busybox', '127.0.1.12', 22), /^::respawn:\/usr\/sbin\/sshd -D/m);
   for (const line of renderInittab('sysvinit', '127.0.1.254', 22022).split('\n')) t.ok(line.length - line.indexOf(':respawn:') - 9 <= 127 || !line.includes('respawn'), 'process field fits sysvinit');
-  t.same(parseFacts('init\tbusybox\nos\tAlpine\nmem_kb\t512\ndisk_free_kb\t9\ndisk_path\t/\nrunch\tnone\nhostname\th\n')?.init, 'busybox');
+  t.same(parseFacts('init\tbusybox\nos\tAlpine\nmem_kb\t512\ndisk_free_kb\t9\ndisk_path\t/\nrunch\tnone\nnode\tv24.1.0\nhostname\th\n')?.init, 'busybox');
   t.equal(parseFacts('garbage'), undefined);
 });
