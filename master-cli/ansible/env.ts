@@ -16,12 +16,13 @@ export function ansibleDirs(stateDir: string) {
  * never writes to ~/.ansible; an inventory ansible cannot parse is an error, not an empty run. A user's ANSIBLE_CONFIG
  * wins over the one vzmaster's config names, so ansible.cfg stays the user's to set.
  */
-export function ansibleEnv(stateDir: string, ansibleConfig?: string, base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function ansibleEnv(stateDir: string, ansibleConfig?: string, base: NodeJS.ProcessEnv = process.env, isolateHome = true): Record<string, string> {
   const dirs = ansibleDirs(stateDir);
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined && key !== 'NODE_OPTIONS') env[key] = value;
+  // A lab's ansible gets its own HOME; a user's keeps theirs, so "~/.ssh/key" in their inventory still means theirs.
+  if (isolateHome) env.HOME = dirs.home;
   Object.assign(env, {
-    HOME: dirs.home,
     ANSIBLE_LOCAL_TEMP: dirs.localTmp,
     ANSIBLE_SSH_CONTROL_PATH_DIR: dirs.controlPath,
     ANSIBLE_LOAD_CALLBACK_PLUGINS: '1',

@@ -13,6 +13,8 @@ export interface RunTarget {
   stateDir: string;
   ansibleConfig?: string;
   ansibleBin?: string;
+  /** HOME inside the state dir (the lab's runs); false keeps the user's HOME. Default: true when ansibleConfig is set. */
+  isolateHome?: boolean;
 }
 
 export interface RunOutcome {
@@ -39,7 +41,7 @@ export async function runAdhoc(target: RunTarget, call: AdhocCall): Promise<RunO
     const started = performance.now();
     const child = await execa(target.ansibleBin ?? 'ansible', argv, {
       reject: false,
-      env: ansibleEnv(target.stateDir, target.ansibleConfig),
+      env: ansibleEnv(target.stateDir, target.ansibleConfig, process.env, target.isolateHome ?? target.ansibleConfig !== undefined),
       extendEnv: false,
       stdin: 'ignore',
       // A safety net only: ssh keepalives and the task timeout end a stuck host well before this.
