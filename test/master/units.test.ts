@@ -48,3 +48,21 @@ t.test('inittab and probe', async (t) => {
   t.same(parseFacts('init\tbusybox\nos\tAlpine\nmem_kb\t512\ndisk_free_kb\t9\ndisk_path\t/\nrunch\tnone\nnode\tv24.1.0\nhostname\th\n')?.init, 'busybox');
   t.equal(parseFacts('garbage'), undefined);
 });
+
+t.test('ansible environment: state inside the state dir, the user\'s ansible.cfg wins', async (t) => {
+  const { ansibleEnv } = await import('../../master-cli/ansible/env.ts');
+  const lab = ansibleEnv('/s', '/lab/ansible.cfg', { PATH: '/bin', HOME: '/root', NODE_OPTIONS: '--import=x' });
+  t.match(lab, { HOME: '/s/home', ANSIBLE_LOCAL_TEMP: '/s/tmp', ANSIBLE_SSH_CONTROL_PATH_DIR: '/s/cp', ANSIBLE_LOAD_CALLBACK_PLUGINS: '1', ANSIBLE_CONFIG: '/lab/ansible.cfg' });
+  t.notOk('NODE_OPTIONS' in lab, 'tap or user node hooks never reach ansible');
+  const user = ansibleEnv('/s', undefined, { PATH: '/bin', HOME: '/home/u', ANSIBLE_CONFIG: '/u/ansible.cfg' }, false);
+  t.equal(user.HOME, '/home/u');
+  t.equal(user.ANSIBLE_CONFIG, '/u/ansible.cfg');
+});
+
+t.test('YAML inventory: vendor groups under children, vars inherited', async (t) => {
+  const { parseYamlInventory } = await import('../../master-cli/inventory/yaml.ts');
+  const raw = parseYamlInventory('all:\n  vars: {ansible_user: root}\n  children:\n    vendor_a:\n      hosts:\n        h1: {ansible_host: 10.0.0.1}\n        h2:\n', 'x.yml');
+  t.same([...raw.hosts.keys()], ['h1', 'h2']);
+  t.same(expandGroups(raw, raw.hosts.get('h2')!.groups), ['vendor_a']);
+  t.same(raw.groupVars.get('all'), { ansible_user: 'root' });
+});
