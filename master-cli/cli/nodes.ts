@@ -1,6 +1,5 @@
 import { VzError } from '../../runch/lib/errors.ts';
-import { summarize } from '../ansible/result.ts';
-import { exitCodeOf } from '../ansible/result.ts';
+import { exitCodeOf, summarize, type HostResult } from '../ansible/result.ts';
 import { resolveConfig } from '../config/load.ts';
 import { collectNodes } from '../nodes/nodes.ts';
 import { intFlag, type Command } from './command.ts';
@@ -25,9 +24,10 @@ export const nodes: Command = {
     const config = resolveConfig({ config: values.config as string | undefined, inventory: values.inventory as string | undefined });
     if (values.forks !== undefined) config.forks = Math.max(1, intFlag(nodes, 'forks', values.forks, config.forks));
     const { nodes: reports } = await collectNodes(config, values.limit as string | undefined);
-    const code = exitCodeOf(reports.map((r) => ({ host: r.host, status: r.status, message: r.message, result: {} })));
+    const verdicts: HostResult[] = reports.map((r) => ({ host: r.host, status: r.status, message: r.message, result: {} }));
+    const code = exitCodeOf(verdicts);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ nodes: reports, summary: summarize(reports.map((r) => ({ host: r.host, status: r.status, message: r.message, result: {} }))) }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ nodes: reports, summary: summarize(verdicts) }, null, 2)}\n`);
       return code;
     }
     const rows = reports.map((r) => [
@@ -43,7 +43,7 @@ export const nodes: Command = {
       r.facts?.runch ?? (r.message ? `! ${r.message}` : '-'),
     ]);
     process.stdout.write(table(['HOST', 'GROUPS', 'ADDRESS', 'STATE', 'OS', 'INIT', 'RAM', 'FREE DISK', 'NODE', 'RUNCH'], rows));
-    process.stdout.write(`${summaryLine(summarize(reports.map((r) => ({ host: r.host, status: r.status, message: r.message, result: {} }))))}\n`);
+    process.stdout.write(`${summaryLine(summarize(verdicts))}\n`);
     return code;
   },
 };

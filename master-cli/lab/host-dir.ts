@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { renderInittab, renderSshdConfig } from './inittab.ts';
@@ -37,6 +37,5 @@ export async function prepareHostDir(paths: LabPaths, host: LabHost, publicKey: 
 export async function makeLabKey(paths: LabPaths): Promise<string> {
   mkdirSync(paths.ssh, { recursive: true, mode: 0o700 });
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'vz-lab', '-f', paths.key], { stdin: 'ignore' });
-  const { readFileSync } = await import('node:fs');
   return readFileSync(`${paths.key}.pub`, 'utf8');
 }
