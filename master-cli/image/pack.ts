@@ -1,17 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar';
 import { writeAtomic } from '../../runch/lib/atomic.ts';
 import { VzError } from '../../runch/lib/errors.ts';
 import { compressor, EXTENSIONS, type Compression } from './compression.ts';
 import { manifestSchema, type Manifest } from './manifest.ts';
 import { progress } from './progress.ts';
+import { tarStream } from './tar-writer.ts';
 import { walkSorted } from './walk.ts';
-
-const BATCH = 1024 * 1024;
 
 export interface PackOptions {
   /** The app's name in the manifest; the bundle directory's name by default. */
@@ -35,20 +32,6 @@ function fixedTime(): Date | undefined {
   return new Date(Number(epoch) * 1000);
 }
 
-/**
- * Why: the same tree gives the same bytes. Entries carry numeric owners only (no user or group names), and the
- * host-specific fields a pax header may hold (atime, ctime, dev, inode, link count) are made constant.
- */
-function normalize(fixed: Date | undefined) {
-  return (entry: unknown): void => {
-    const e = entry as { stat?: Stats; myuser?: string };
-    e.myuser = '';
-    if (!e.stat) return;
-    const mtime = fixed ?? e.stat.mtime;
-    Object.assign(e.stat, { atime: mtime, ctime: mtime, mtime, dev: 0, ino: 0, nlink: 1 });
-  };
-}
-
 /** `vzimage pack`: a bundle into one flat, deterministic tarball named by its sha256, and its manifest beside it. */
 export async function pack(bundleDir: string, outDir: string, options: PackOptions = {}): Promise<PackResult> {
   const bundle = resolve(bundleDir);
@@ -69,22 +52,6 @@ export async function pack(bundleDir: string, outDir: string, options: PackOptio
   const bar = progress(`packing ${app}`, bytes);
   let size = 0;
   try {
-    const source = tar.create({ cwd: bundle, noDirRecurse: true, portable: false, mtime: fixed, onWriteEntry: normalize(fixed) }, paths);
-    // node-tar emits a header and a body per entry: batched to 1 MiB, the writes are few and large (as GNU tar's)
-    const count = async function* (chunks: AsyncIterable<Buffer>) {
-      let batch: Buffer[] = [];
-      let held = 0;
-      for await (const chunk of chunks) {
-        batch.push(chunk);
-        held += chunk.length;
-        if (held < BATCH) continue;
-        bar.add(held);
-        yield Buffer.concat(batch, held);
-        batch = [];
-        held = 0;
-      }
-      if (held > 0) yield Buffer.concat(batch, held);
-    };
     const digest = async function* (chunks: AsyncIterable<Buffer>) {
       for await (const chunk of chunks) {
         hash.update(chunk);
@@ -93,8 +60,9 @@ export async function pack(bundleDir: string, outDir: string, options: PackOptio
       }
     };
     const sink = createWriteStream(tmp, { mode: 0o644 });
-    if (stream) await pipeline(source as unknown as Readable, count, stream, digest, sink);
-    else await pipeline(source as unknown as Readable, count, digest, sink);
+    const source = tarStream(bundle, paths, fixed, bar.add);
+    if (stream) await pipeline(source, stream, digest, sink);
+    else await pipeline(source, digest, sink);
     const fd = openSync(tmp, 'r');
     fsyncSync(fd);
     closeSync(fd);

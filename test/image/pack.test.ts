@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import t from 'tap';
 import { hasZstd } from '../../master-cli/image/compression.ts';
@@ -23,6 +24,7 @@ function trickyBundle(dir: string): string {
   const long = join(srv, 'd'.repeat(90), 'e'.repeat(90));
   mkdirSync(long, { recursive: true });
   writeFileSync(join(long, 'f'.repeat(120)), 'long');
+  execFileSync('mknod', ['-m', '0666', join(bundle, 'rootfs/null'), 'c', '1', '3']);
   return bundle;
 }
 
@@ -58,7 +60,12 @@ t.test('pack: a deterministic tarball named by its sha256, a valid manifest; unp
     t.same(tree(target), tree(bundle), `${kind}: same modes (setuid too), owners, links, hard links, mtimes`);
   }
   t.equal(lstatSync(join(dir, 'unpacked-gzip/rootfs/srv/msg')).ino, lstatSync(join(dir, 'unpacked-gzip/rootfs/srv/msg.hard')).ino, 'a hard link stays one');
+  t.equal(lstatSync(join(dir, 'unpacked-gzip/rootfs/null')).rdev, lstatSync('/dev/null').rdev, 'a device node keeps its numbers');
   t.same(leftovers(join(dir, 'images')), []);
+  const plain = readdirSync(join(dir, 'images')).find((f) => f.endsWith('.tar')) as string;
+  mkdirSync(join(dir, 'gnu'));
+  execFileSync('tar', ['-xf', join(dir, 'images', plain), '-C', join(dir, 'gnu')]);
+  t.same(tree(join(dir, 'gnu')), tree(bundle), 'GNU tar reads the image to the same tree (portable)');
   const ran = await runch(join(dir, 'root'), ['run', '--bundle', join(dir, 'unpacked-gzip'), 'img1']);
   t.equal(ran.exitCode, 0, ran.stderr);
   t.equal(ran.stdout, 'hi from the image\n5');
