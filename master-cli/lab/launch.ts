@@ -34,6 +34,15 @@ shift 2
 exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SELINUX_INIT=YES TERM=dumb "$@"
 `;
 
+/**
+ * Runs before unshare: closes every inherited fd above 2 (Node passes on fds its own parent leaked to it), then
+ * execs unshare. Why: a pipe held by a host that lives for hours keeps some caller waiting for EOF. bash, because
+ * dash cannot name fds above 9.
+ */
+const CLOSE_FDS_THEN_EXEC = `for fd in /proc/self/fd/*; do n=\${fd##*/}; case $n in 0|1|2) ;; *) eval "exec $n>&-" 2>/dev/null || true ;; esac; done
+exec "$@"
+`;
+
 function initArgv(host: LabHost): string[] {
   return host.init === 'busybox' ? [BUSYBOX, 'init'] : [SYSVINIT];
 }
@@ -47,8 +56,9 @@ export async function launchHost(paths: LabPaths, host: LabHost, waitMs = 15_000
     // Plain fds, no pipes: the host outlives this process, and a pipe held by it would keep our caller waiting.
     // (execa types fds as small literals; any open fd number works.)
     const options: Options = { detached: true, cleanup: false, stdin: 'ignore', stdout: log as 3, stderr: log as 3, reject: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, extendEnv: false };
-    const argv = ['--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child', '--', 'sh', '-c', SETUP, 'vz-lab-host', dirs.base, host.name, ...initArgv(host)];
-    const child = execa('unshare', argv, options);
+    const unshare = ['unshare', '--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child'];
+    const argv = ['-c', CLOSE_FDS_THEN_EXEC, 'vz-lab-launch', ...unshare, '--', 'sh', '-c', SETUP, 'vz-lab-host', dirs.base, host.name, ...initArgv(host)];
+    const child = execa('bash', argv, options);
     child.catch(() => undefined);
     pid = child.pid;
     if (!pid) throw new VzError('system', `host ${host.name}: unshare did not start`);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { alivePids, listening, processesMentioning, startLab } from '../helpers/lab.ts';
@@ -16,6 +16,11 @@ t.test('a lab of 3 hosts: nodes, host loss and return, a clean down', async (t) 
   t.same(hosts.map((h) => h.init), ['sysvinit', 'sysvinit', 'busybox']);
   t.same(new Set(hosts.map((h) => h.vendor)).size, 3, 'one vendor group per host');
   for (const h of hosts) t.match(h.address, /^127\.0\.1\.\d+$/, 'a 127.0.1.N address');
+  // Hosts live for hours: none may hold a pipe or socket inherited from whoever ran "lab up" (its EOF would never come).
+  for (const pid of lab.pids()) {
+    const held = readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSafe(`/proc/${pid}/fd/${fd}`)).filter((l) => /^(pipe|socket):/.test(l));
+    t.same(held, [], `pid ${pid} holds no inherited pipe or socket`);
+  }
 
   const all = await lab.run(['nodes', '--json']);
   t.equal(all.exitCode, 0, `nodes ok: ${all.stderr}`);
@@ -98,3 +103,11 @@ t.test('a lab of 3 hosts: nodes, host loss and return, a clean down', async (t) 
   t.notOk(existsSync(lab.dir), 'lab dir removed');
   for (const h of hosts) t.notOk(existsSync(`/run/lock/vz-lab-${h.address}.claim`), `${h.address} released`);
 });
+
+function readlinkSafe(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
