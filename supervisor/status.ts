@@ -60,7 +60,7 @@ export function statusReport(stateDir: string, table: ParsedTable | undefined, n
   }
   return {
     supervisor: { running: live !== undefined, pid: live ?? null, since: state?.supervisor.since ?? null, updated: state?.updated ?? null },
-    units: [...rows.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    units: [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   };
 }
 

@@ -223,7 +223,7 @@ export class Supervisor {
       supervisor: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0, since: this.#since, table: this.#o.table, running },
       updated: new Date().toISOString(),
       tableErrors: this.#tableErrors,
-      units: [...this.units.values()].map((unit) => unit.record()).sort((a, b) => a.id.localeCompare(b.id)),
+      units: [...this.units.values()].map((unit) => unit.record()).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     };
   }
 
