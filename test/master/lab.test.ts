@@ -36,6 +36,21 @@ t.test('a lab of 3 hosts: nodes, host loss and return, a clean down', async (t) 
     t.equal(n.facts!.runch, 'none', `${n.host}: no runch installed yet`);
   }
 
+  // init, not vzmaster, keeps sshd alive: SIGKILL a host's sshd and its init starts a new one (busybox after ~1 s).
+  for (const h of [hosts[0], hosts[2]]) {
+    const before = sshdOf(h.initPid!);
+    t.ok(before, `${h.name}: sshd runs under its init`);
+    process.kill(before!, 'SIGKILL');
+    const deadline = Date.now() + 20_000;
+    let after: number | undefined;
+    while (Date.now() < deadline) {
+      after = sshdOf(h.initPid!);
+      if (after && after !== before && listening(h.address, h.port)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    t.ok(after && after !== before && listening(h.address, h.port), `${h.name} (${h.init}): init respawned sshd`);
+  }
+
   const table = await lab.run(['nodes']);
   t.equal(table.exitCode, 0);
   t.match(table.stdout, /^HOST\s+GROUPS\s+ADDRESS\s+STATE\s+OS\s+INIT/m, 'a table with a header');
@@ -109,5 +124,21 @@ function readlinkSafe(path: string): string {
     return readlinkSync(path);
   } catch {
     return '';
+  }
+}
+
+/** The sshd listener a host's init started (a child of that init). */
+function sshdOf(initPid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${initPid}/task/${initPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return children.find((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sshd') && alivePids([pid]).length === 1;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return undefined;
   }
 }
