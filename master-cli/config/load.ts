@@ -24,11 +24,12 @@ export function readConfig(file: string): VzConfig {
 }
 
 /**
- * The config a verb runs with. Why this order: an explicit --config or VZ_MASTER_CONFIG first; else the lab's
- * vzmaster.json when a lab exists (the project's embedded default); -i always overrides the inventory.
+ * The config a verb runs with. Why this order: an explicit --config or VZ_MASTER_CONFIG first; else, without -i,
+ * the lab's vzmaster.json when a lab exists (the project's embedded default); -i always overrides the inventory.
  */
 export function resolveConfig(options: { config?: string; inventory?: string }): VzConfig {
-  const file = options.config ?? process.env.VZ_MASTER_CONFIG ?? labConfigPath();
+  // The lab's config only when no -i is given: a user's own inventory must not inherit the lab's relaxed ssh settings.
+  const file = options.config ?? process.env.VZ_MASTER_CONFIG ?? (options.inventory === undefined ? labConfigPath() : undefined);
   let config: VzConfig | undefined = file ? readConfig(file) : undefined;
   if (options.inventory !== undefined) {
     if (options.inventory === '') throw new VzError('usage', '-i needs an inventory file');

@@ -83,7 +83,7 @@ t.test('a lab of 3 hosts: nodes, host loss and return, a clean down', async (t) 
   const lines = ['[all:vars]', 'ansible_user=root', `ansible_ssh_private_key_file="${join(lab.dir, 'ssh/id_ed25519')}"`, 'ansible_python_interpreter=/usr/bin/python3'];
   for (const h of hosts) lines.push(`[${h.vendor}]`, `${h.name} ansible_host=${h.address} ansible_port=${h.port}`);
   writeFileSync(ini, `${lines.join('\n')}\n`);
-  const viaIni = await lab.run(['nodes', '-i', ini, '--json']);
+  const viaIni = await lab.run(['nodes', '-i', ini, '--config', join(lab.dir, 'vzmaster.json'), '--json']);
   t.equal(viaIni.exitCode, 0, `nodes -i hosts.ini: ${viaIni.stderr}`);
   t.same((JSON.parse(viaIni.stdout) as { nodes: Node[] }).nodes.map((n) => [n.host, n.status, n.groups]), hosts.map((h) => [h.name, 'ok', [h.vendor]]));
 
