@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HostEvent } from './status-plugin.ts';
 
 /** The part of a module result vzmaster reads; anything else a module returns is kept but not trusted. */
 export const moduleResultSchema = z
@@ -26,12 +27,18 @@ export interface HostResult {
   result: ModuleResult;
 }
 
-/** Why: one per-host verdict from the tree file's JSON, the way ansible itself counts ok/changed/failed/unreachable. */
-export function classify(host: string, raw: unknown): HostResult {
+/**
+ * Why: one per-host verdict, the way ansible itself counts ok/changed/failed/unreachable. The event type comes
+ * from vzmaster's status plugin (see status-plugin.ts: tree files lose `failed`); without it, the result's own
+ * flags and a non-zero rc decide.
+ */
+export function classify(host: string, raw: unknown, event?: HostEvent): HostResult {
   const parsed = moduleResultSchema.safeParse(raw);
   if (!parsed.success) return { host, status: 'failed', message: 'ansible wrote a result vzmaster cannot read', result: {} };
   const result = parsed.data;
-  const status: HostStatus = result.unreachable ? 'unreachable' : result.failed ? 'failed' : result.changed ? 'changed' : 'ok';
+  const unreachable = event === 'unreachable' || (event === undefined && result.unreachable === true);
+  const failed = event === 'failed' || (event === undefined && (result.failed === true || (typeof result.rc === 'number' && result.rc !== 0)));
+  const status: HostStatus = unreachable ? 'unreachable' : failed ? 'failed' : result.changed ? 'changed' : 'ok';
   return { host, status, message: status === 'ok' || status === 'changed' ? '' : oneLine(result), result };
 }
 

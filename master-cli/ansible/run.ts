@@ -6,6 +6,10 @@ import { adhocArgv, type AdhocCall } from './argv.ts';
 import { safeModuleArgs } from './args.ts';
 import { ansibleDirs, ansibleEnv } from './env.ts';
 import { classify, type HostResult } from './result.ts';
+import { installStatusPlugin, readHostEvent } from './status-plugin.ts';
+
+/** ansible's own default callback path, kept after vzmaster's so a user's callback plugins still load. */
+const DEFAULT_CALLBACK_PATH = '~/.ansible/plugins/callback:/usr/share/ansible/plugins/callback';
 
 /** What a run needs to know about where it runs: the inventory and vzmaster's state dir. */
 export interface RunTarget {
@@ -34,6 +38,9 @@ export async function runAdhoc(target: RunTarget, call: AdhocCall): Promise<RunO
   const runDir = mkdtempSync(join(dirs.runs, 'run-'));
   try {
     const tree = join(runDir, 'tree');
+    const statusDir = join(runDir, 'status');
+    mkdirSync(statusDir);
+    const pluginDir = installStatusPlugin(target.stateDir);
     const varsFile = join(runDir, 'args.yml');
     const { json, varsYaml } = safeModuleArgs(call.args ?? {});
     writeFileSync(varsFile, varsYaml, { mode: 0o600 });
@@ -41,7 +48,11 @@ export async function runAdhoc(target: RunTarget, call: AdhocCall): Promise<RunO
     const started = performance.now();
     const child = await execa(target.ansibleBin ?? 'ansible', argv, {
       reject: false,
-      env: ansibleEnv(target.stateDir, target.ansibleConfig, process.env, target.isolateHome ?? target.ansibleConfig !== undefined),
+      env: {
+        ...ansibleEnv(target.stateDir, target.ansibleConfig, process.env, target.isolateHome ?? target.ansibleConfig !== undefined),
+        ANSIBLE_CALLBACK_PLUGINS: [pluginDir, process.env.ANSIBLE_CALLBACK_PLUGINS ?? DEFAULT_CALLBACK_PATH].join(':'),
+        VZ_STATUS_DIR: statusDir,
+      },
       extendEnv: false,
       stdin: 'ignore',
       // A safety net only: ssh keepalives and the task timeout end a stuck host well before this.
@@ -53,7 +64,7 @@ export async function runAdhoc(target: RunTarget, call: AdhocCall): Promise<RunO
       throw new VzError('not-found', `${target.ansibleBin ?? 'ansible'} is not installed: apt-get install --no-install-recommends ansible-core`);
     if (child.timedOut) throw new VzError('system', `ansible ${call.module} did not finish in time and was stopped`);
     const exit = child.exitCode ?? 1;
-    const hosts = readTree(tree);
+    const hosts = readTree(tree, statusDir);
     const noHosts = hosts.length === 0 && (exit === 0 || /leaves us with no hosts|No hosts matched/.test(String(child.stderr)));
     if (!noHosts && (![0, 2, 4].includes(exit) || hosts.length === 0)) throw new VzError('system', ansibleError(String(child.stderr), String(child.stdout), exit));
     if (noHosts) throw new VzError('not-found', `no host matched${call.limit ? ` --limit "${call.limit}"` : ''} in inventory ${target.inventory}`);
@@ -63,7 +74,7 @@ export async function runAdhoc(target: RunTarget, call: AdhocCall): Promise<RunO
   }
 }
 
-function readTree(tree: string): HostResult[] {
+function readTree(tree: string, statusDir: string): HostResult[] {
   let names: string[];
   try {
     names = readdirSync(tree);
@@ -77,7 +88,7 @@ function readTree(tree: string): HostResult[] {
     } catch {
       raw = undefined;
     }
-    return classify(host, raw);
+    return classify(host, raw, readHostEvent(statusDir, host));
   });
 }
 

@@ -44,8 +44,16 @@ t.test('hostile lab dir and module values change nothing outside', async (t) => 
   t.notOk(existsSync(dest), "the file is in the host's private /tmp, not the machine's");
   t.notOk(existsSync(canary), 'no template or shell ran anything');
 
-  const failed = await runAdhoc(target, { module: 'stat', args: { path: 42 as unknown as string } });
-  t.ok(['ok', 'failed'].includes(failed.hosts[0].status), 'a wrong type is the module\'s to judge, reported per host');
+  // Failures are told from successes although ansible strips `failed` from what callbacks see.
+  const refused = await runAdhoc(target, { module: 'stat', args: { path: '/', bogus: 1 } });
+  t.same([refused.hosts[0].status, refused.ansibleExit], ['failed', 2], 'a module refusing its arguments is a failure');
+  t.match(refused.hosts[0].message, /Unsupported parameters/);
+  const nonzero = await runAdhoc(target, { module: 'command', args: { argv: ['false'] } });
+  t.same([nonzero.hosts[0].status, nonzero.ansibleExit], ['failed', 2], 'a non-zero exit is a failure');
+  const missing = await runAdhoc(target, { module: 'command', args: { argv: ['/nonexistent/program'] } });
+  t.equal(missing.hosts[0].status, 'failed', 'a missing program is a failure');
+  const fine = await runAdhoc(target, { module: 'stat', args: { path: '/' } });
+  t.equal(fine.hosts[0].status, 'ok', 'a read-only module that worked is ok');
 
   const pids = lab.pids();
   const down = await lab.run(['lab', 'down', '--dir', lab.dir]);

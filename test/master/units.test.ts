@@ -33,6 +33,10 @@ t.test('per-host results', async (t) => {
   t.equal(exitCodeOf(results), 4);
   t.equal(exitCodeOf(results.slice(0, 2)), 2);
   t.equal(exitCodeOf(results.slice(0, 1)), 0);
+  // Tree files lose `failed`: the recorded event decides, else a non-zero rc.
+  t.equal(classify('d', { changed: false, msg: 'Unsupported parameters' }, 'failed').status, 'failed');
+  t.equal(classify('e', { changed: true, rc: 1 }).status, 'failed');
+  t.equal(classify('f', { changed: true, rc: 0 }, 'ok').status, 'changed');
 });
 
 t.test('INI inventory: groups, children, vars', async (t) => {
