@@ -83,5 +83,8 @@ export async function runSupervisor(options: RunOptions): Promise<number> {
     process.exit(1);
   });
   await supervisor.start();
-  return done;
+  const code = await done;
+  // Everything is stopped and written: leave even if some handle (a late watcher, a dying child's pipe) lingers.
+  setTimeout(() => process.exit(code), 200).unref();
+  return code;
 }

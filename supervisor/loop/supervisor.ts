@@ -101,6 +101,7 @@ export class Supervisor {
       boots.push(this.#boot(unit, record));
     }
     await Promise.all(boots);
+    if (this.#stopping) return; // a SIGTERM during boot: shutdown() has it; no watch to keep the process alive
     this.#watch();
     this.#o.log.info({ event: 'supervisor-start', pid: process.pid, table: this.#o.table, entries: table.entries.length, errors: table.errors.length }, 'supervising');
     this.#persist();

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { host, sleep, waitFor } from './helpers.ts';
+import { host, pidsOf, sleep, waitFor } from './helpers.ts';
 
 t.test('disk full while writing state: the previous state stays whole; writing resumes when space returns', async (t) => {
   const h = host(t, 'baseMs=20');
@@ -48,4 +48,17 @@ t.test('an unknown id: enable, disable, logs and status refuse it with one line'
   const added = await h.runch(['enable', 'new1', '--bundle', '/srv/b', '--cron', '0 3 * * *']);
   t.equal(added.exitCode, 0, added.stderr);
   t.equal(readFileSync(h.table, 'utf8'), '# empty\nnew1:cron 0 3 * * *:/srv/b\n');
+});
+
+t.test('SIGTERM while the supervisor is still starting its containers: everything stops and it exits', async (t) => {
+  const h = host(t);
+  const ids = Array.from({ length: 15 }, (_, i) => `b${i}`);
+  ids.forEach((id, i) => h.bundle(id, { args: ['sleep', String(1500 + i)] }));
+  h.writeTable(ids.map((id) => `${id}:respawn:${h.dir}/bundles/${id}`));
+  const sup = h.start();
+  await waitFor('boot under way', () => existsSync(h.root) && readdirSync(h.root).length > 0, 20_000);
+  sup.process.kill('SIGTERM');
+  const exited = await Promise.race([sup.exited.then(() => true), sleep(30_000).then(() => false)]);
+  t.ok(exited, 'the supervisor exited');
+  t.same(ids.flatMap((_, i) => pidsOf(['sleep', String(1500 + i)])), [], 'no container left running');
 });
