@@ -1,5 +1,6 @@
 import { chmodSync, constants, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readlinkSync, symlinkSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { withContext } from '../../runch/lib/errors.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -31,21 +32,29 @@ export function copyPaths(root: string, paths: string[]): { skipped: string[] } 
     made.set(path, stat);
   };
   for (const path of paths) {
+    try {
+      copyOne(path);
+    } catch (error) {
+      throw withContext(`copying ${path}`, error);
+    }
+  }
+  for (const [path, stat] of [...made].reverse()) lutimesSync(join(root, path), stat.atime, stat.mtime);
+  return { skipped };
+
+  function copyOne(path: string): void {
     const stat = lstatSync(path);
     ensureDir(dirname(path));
     const target = join(root, path);
     if (stat.isDirectory()) {
       ensureDir(path);
-      continue;
+      return;
     }
     if (stat.isSymbolicLink()) symlinkSync(readlinkSync(path), target);
     else if (stat.isFile()) copyFileSync(path, target, constants.COPYFILE_FICLONE);
     else {
       skipped.push(path); // devices, fifos, sockets: /dev is mounted by runch, the rest is runtime state
-      continue;
+      return;
     }
     applyMeta(target, stat);
   }
-  for (const [path, stat] of [...made].reverse()) lutimesSync(join(root, path), stat.atime, stat.mtime);
-  return { skipped };
 }
