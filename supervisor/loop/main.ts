@@ -51,7 +51,7 @@ export async function runSupervisor(options: RunOptions): Promise<number> {
   if (options.events) mkdirSync(dirname(options.events), { recursive: true });
   // Synchronous writes: no worker thread (pino transports cost a thread and megabytes); events are rare.
   const log = pino(
-    { base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    { base: { supervisor: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
     pino.destination({ dest: options.events ?? 1, sync: true }),
   );
   const supervisor = new Supervisor({

@@ -7,6 +7,7 @@ import type { PolicyConfig } from '../policy/index.ts';
 import { type SupervisorState, type UnitRecord, readState, writeState, writeStateSync } from '../state/file.ts';
 import { type TableEntry, type TableError, readTable } from '../table/index.ts';
 import { loadState, remove } from './runtime.ts';
+import { nodeCronScheduler } from './cron.ts';
 import { Unit, type UnitContext } from './unit.ts';
 import { AdoptWatch, LogWatch } from './watch.ts';
 
@@ -43,7 +44,6 @@ export class Supervisor {
   readonly #ctx: UnitContext;
   readonly #adopt: AdoptWatch;
   readonly #logs: LogWatch;
-  #cron: typeof import('node-cron') | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -66,13 +66,7 @@ export class Supervisor {
           this.#persist();
         }
       },
-      schedule: async (expression, tick) => {
-        this.#cron ??= await loadCron();
-        const cron = this.#cron;
-        if (!cron.validate(expression)) throw new Error('node-cron cannot read it');
-        const task = cron.schedule(expression, tick, { noOverlap: true, name: expression });
-        return { stop: () => void task.destroy(), nextRun: () => task.getNextRun() };
-      },
+      schedule: nodeCronScheduler,
     };
   }
 
@@ -117,7 +111,8 @@ export class Supervisor {
     if (existing?.status === 'running') {
       const startedAt = record?.startedAt && record.pid === existing.pid ? Date.parse(record.startedAt) : Date.now();
       unit.adoptRunning(existing.pid, existing.startTime, startedAt);
-      if (record && record.wanted !== 'removed' && !unit.removed && record.wanted !== actionOf(unit.entry)) unit.fresh = true;
+      // the table changed while no supervisor ran: restart it as a reload would
+      if (record && record.wanted !== 'removed' && !unit.removed && (record.wanted !== actionOf(unit.entry) || record.bundle !== unit.entry.bundle)) unit.fresh = true;
       if (unit.removed || unit.entry.action === 'off' || unit.fresh) await unit.converge();
       return;
     }
@@ -276,16 +271,6 @@ export class Supervisor {
       // disk full: the previous state stands
     }
   }
-}
-
-/**
- * node-cron, lazily. In the CommonJS bundle (dist/runch.cjs) through require, so esbuild bundles node-cron's CJS
- * build (its ESM build reads import.meta.url at load, which a CJS bundle does not have); from source, import().
- */
-async function loadCron(): Promise<typeof import('node-cron')> {
-  if (typeof require === 'function') return require('node-cron') as typeof import('node-cron');
-  const name = 'node-cron';
-  return (await import(name)) as typeof import('node-cron');
 }
 
 function actionOf(entry: TableEntry): string {

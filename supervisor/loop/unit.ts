@@ -7,6 +7,7 @@ import type { UnitRecord, UnitState } from '../state/file.ts';
 import type { TableEntry } from '../table/index.ts';
 import { isInvalid, launch, remove, signalAll } from './runtime.ts';
 import type { AdoptWatch, LogWatch } from './watch.ts';
+import { CronSlot, type Scheduler } from './cron.ts';
 import { isAlive } from '../../runch/lib/proc.ts';
 
 /** What a unit needs from the supervisor around it. */
@@ -25,7 +26,7 @@ export interface UnitContext {
   /** A removed entry has stopped: drop it. */
   forget(unit: Unit): void;
   /** Lazily loaded node-cron (only hosts with cron entries pay for it). */
-  schedule(expression: string, tick: () => void): Promise<{ stop(): void; nextRun(): Date | null }>;
+  schedule: Scheduler;
 }
 
 export function actionText(entry: TableEntry): string {
@@ -60,8 +61,7 @@ export class Unit {
   held = false;
   #stopping = false;
   #timer: NodeJS.Timeout | undefined;
-  #cron: { stop(): void; nextRun(): Date | null } | undefined;
-  #cronSchedule: string | undefined;
+  readonly #cron: CronSlot;
   #exitWaiters: (() => void)[] = [];
   #queue: Promise<void> = Promise.resolve();
   /** Counts runs: a death handled late never touches the run after it. */
@@ -70,6 +70,7 @@ export class Unit {
   constructor(entry: TableEntry, ctx: UnitContext) {
     this.entry = entry;
     this.#ctx = ctx;
+    this.#cron = new CronSlot(ctx.schedule);
   }
 
   get id(): string {
@@ -335,21 +336,12 @@ export class Unit {
   }
 
   #ensureCron(): void {
-    if (this.#cron && this.#cronSchedule === this.entry.schedule) return;
-    this.#stopCron();
-    const schedule = this.entry.schedule!;
-    this.#cronSchedule = schedule;
-    this.#ctx
-      .schedule(schedule, () => this.#cronTick())
-      .then((task) => {
-        if (this.#cronSchedule !== schedule) return task.stop();
-        this.#cron = task;
-        if (this.state === 'scheduled') this.#set('scheduled', { nextTryMs: this.#cronNext() });
-      })
-      .catch((error: unknown) => {
-        this.#cronSchedule = undefined;
-        this.#set('invalid', { error: `cron schedule "${schedule}": ${(error as Error).message}` });
-      });
+    this.#cron.ensure(
+      this.entry.schedule!,
+      () => this.#cronTick(),
+      () => this.state === 'scheduled' && this.#set('scheduled', { nextTryMs: this.#cron.next() }),
+      (message) => this.#set('invalid', { error: message }),
+    );
   }
 
   #cronTick(): void {
@@ -367,12 +359,10 @@ export class Unit {
   }
 
   #cronNext(): number | null {
-    return this.#cron?.nextRun()?.getTime() ?? null;
+    return this.#cron.next();
   }
 
   #stopCron(): void {
-    this.#cron?.stop();
-    this.#cron = undefined;
-    this.#cronSchedule = undefined;
+    this.#cron.stop();
   }
 }
