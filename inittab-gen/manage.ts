@@ -48,7 +48,13 @@ export async function applyHost(options: HostOptions, entries?: InitEntry[], mod
   return { ...result, init };
 }
 
-export type Edit = { kind: 'add'; bundle: string; once: boolean } | { kind: 'start' } | { kind: 'stop' } | { kind: 'remove' };
+export type Edit =
+  | { kind: 'add'; bundle: string; once: boolean }
+  /** add, or point an existing entry at another bundle (and turn it on): what a deploy does on each host. */
+  | { kind: 'set'; bundle: string; once: boolean }
+  | { kind: 'start' }
+  | { kind: 'stop' }
+  | { kind: 'remove' };
 
 /**
  * Change one entry of the host table (the supervisor's own editors, locked and atomic), then apply. If applying
@@ -57,18 +63,18 @@ export type Edit = { kind: 'add'; bundle: string; once: boolean } | { kind: 'sta
 export async function editAndApply(options: HostOptions, id: string, edit: Edit) {
   const before = readTable(options.table).entries.find((e) => e.id === id);
   if (edit.kind === 'add' && before) throw new VzError('exists', `the table already has an entry "${id}": remove it first or choose another id`);
-  if (edit.kind !== 'add' && !before) throw new VzError('not-found', `no entry "${id}" in the table ${options.table}: add it with "runch init add ${id} --bundle DIR"`);
+  if (edit.kind !== 'add' && edit.kind !== 'set' && !before) throw new VzError('not-found', `no entry "${id}" in the table ${options.table}: add it with "runch init add ${id} --bundle DIR"`);
   if (options.dryRun) {
     const entries = loadEntries(options.table).filter((e) => e.id !== id);
     const next: InitEntry | undefined =
       edit.kind === 'remove' ? undefined
-      : edit.kind === 'add' ? { id, bundle: edit.bundle, action: edit.once ? 'once' : 'respawn', stopSignal: 'SIGTERM', stopTimeoutMs: 10_000 }
+      : edit.kind === 'add' || edit.kind === 'set' ? { id, bundle: edit.bundle, action: edit.once ? 'once' : 'respawn', stopSignal: 'SIGTERM', stopTimeoutMs: 10_000 }
       : { ...loadEntries(options.table).find((e) => e.id === id)!, action: edit.kind === 'stop' ? 'off' : 'respawn' };
     return applyHost(options, next ? [...entries, next] : entries);
   }
   const supervisorDir = stateDir();
   try {
-    if (edit.kind === 'add') await enableEntry(id, { table: options.table, stateDir: supervisorDir, bundle: edit.bundle, action: { action: edit.once ? 'once' : 'respawn' } });
+    if (edit.kind === 'add' || edit.kind === 'set') await enableEntry(id, { table: options.table, stateDir: supervisorDir, bundle: edit.bundle, action: { action: edit.once ? 'once' : 'respawn' } });
     else if (edit.kind === 'start') await enableEntry(id, { table: options.table, stateDir: supervisorDir });
     else if (edit.kind === 'stop') await disableEntry(id, options.table, supervisorDir);
     else await updateEntry(options.table, id, () => undefined);

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { VzError } from '../../runch/lib/errors.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostResult } from '../ansible/result.ts';
-import { HOST_IMAGES, HOST_RUNCH, HOST_RUNCH_FLAGS, HOST_TABLE, hostBundleDir, hostImagePath, VZ_HOME } from './host-paths.ts';
+import { HOST_IMAGES, HOST_RUNCH, HOST_RUNCH_FLAGS, hostBundleDir, hostImagePath, VZ_HOME } from './host-paths.ts';
 import { runchArtifact } from './runch-artifact.ts';
 import { HostSteps } from './steps.ts';
 
@@ -41,7 +41,6 @@ export async function ensureRunch(steps: HostSteps): Promise<void> {
 export async function pushImage(steps: HostSteps, imageFile: string): Promise<{ sent: string[]; present: string[] }> {
   const digest = imageDigest(imageFile);
   const dest = hostImagePath(imageFile);
-  await steps.run('push', { module: 'file', args: { path: HOST_IMAGES, state: 'directory', mode: '0755' } });
   const stats = await steps.run('push', { module: 'stat', args: { path: dest, checksum_algorithm: 'sha256', get_mime: false, get_attributes: false } });
   const present = stats
     .filter((r) => {
@@ -51,7 +50,10 @@ export async function pushImage(steps: HostSteps, imageFile: string): Promise<{ 
     .map((r) => r.host);
   const missing = (steps.hosts ?? []).filter((h) => !present.includes(h));
   const sha1 = createHash('sha1').update(readFileSync(imageFile)).digest('hex');
-  if (missing.length > 0) await steps.run('push', { module: 'copy', args: { src: imageFile, dest, mode: '0644', checksum: sha1 } }, missing);
+  if (missing.length > 0) {
+    await steps.run('push', { module: 'file', args: { path: HOST_IMAGES, state: 'directory', mode: '0755' } }, missing);
+    await steps.run('push', { module: 'copy', args: { src: imageFile, dest, mode: '0644', checksum: sha1 } }, missing);
+  }
   return { sent: missing.filter((h) => steps.hosts?.includes(h)), present };
 }
 
@@ -71,16 +73,20 @@ export interface StartOptions {
 export async function startApp(steps: HostSteps, options: StartOptions): Promise<string> {
   const digest = imageDigest(options.imageFile);
   const bundle = hostBundleDir(options.app, digest);
-  await steps.run('unpack', { module: 'file', args: { path: bundle, state: 'directory', mode: '0755' } });
-  await steps.run('unpack', {
-    module: 'unarchive',
-    args: { src: hostImagePath(options.imageFile), dest: bundle, remote_src: true, creates: `${bundle}/config.json`, extra_opts: ['--numeric-owner'] },
-  });
+  // Unpacked already where the bundle's rootfs exists (a directory per digest never changes): only the others
+  // unpack. (unarchive's own `creates` would skip, and the tree callback writes nothing for a skipped host.)
+  const stats = await steps.run('unpack', { module: 'stat', args: { path: `${bundle}/rootfs`, get_checksum: false, get_mime: false, get_attributes: false } });
+  const unpacked = stats.filter((r) => (r.result as { stat?: { isdir?: boolean } }).stat?.isdir).map((r) => r.host);
+  const missing = (steps.hosts ?? []).filter((h) => !unpacked.includes(h));
+  if (missing.length > 0) {
+    await steps.run('unpack', { module: 'file', args: { path: bundle, state: 'directory', mode: '0755' } }, missing);
+    await steps.run('unpack', { module: 'unarchive', args: { src: hostImagePath(options.imageFile), dest: bundle, remote_src: true, extra_opts: ['--numeric-owner'] } }, missing);
+  }
   if (options.config)
     await steps.run('config', { module: 'copy', args: { content: `${JSON.stringify(options.config, null, 2)}\n`, dest: `${bundle}/config.json`, mode: '0644' } });
-  // enable adds the entry or points it at the new bundle (and turns it on); apply hands the table to init.
-  await steps.run('register', { module: 'command', args: runchArgv('enable', options.app, '--bundle', bundle, '--table', HOST_TABLE) });
-  await steps.run('apply', { module: 'command', args: runchArgv('init', 'apply', ...HOST_RUNCH_FLAGS) });
+  // One call: add the entry or point it at the new bundle, hand the table to init, restart a container still
+  // running another version (init's line does not name the bundle, so init alone would not).
+  await steps.run('register', { module: 'command', args: runchArgv('init', 'set', options.app, '--bundle', bundle, ...HOST_RUNCH_FLAGS) });
   return bundle;
 }
 

@@ -31,8 +31,9 @@ export class HostSteps {
       if (r.status === 'failed' || r.status === 'unreachable') this.failed.set(r.host, { ...r, message: `${label}: ${r.message}` });
       if (r.status === 'changed') this.changed.add(r.host);
     }
-    const ok = outcome.hosts.filter((r) => r.status === 'ok' || r.status === 'changed').map((r) => r.host);
-    this.alive = (this.alive ?? ok).filter((h) => ok.includes(h));
+    // A host leaves the run when this call failed there; hosts outside `only` stay as they were.
+    const failedNow = new Set(outcome.hosts.filter((r) => r.status === 'failed' || r.status === 'unreachable').map((r) => r.host));
+    this.alive = (this.alive ?? outcome.hosts.map((r) => r.host)).filter((h) => !failedNow.has(h));
     this.onStep?.(label, outcome.hosts);
     return outcome.hosts;
   }

@@ -11,6 +11,8 @@ const verbs: Record<string, () => Promise<Command>> = {
   kill: async () => (await import('./stop.ts')).kill,
   status: async () => (await import('./status.ts')).status,
   logs: async () => (await import('./logs.ts')).logs,
+  deploy: async () => (await import('./deploy.ts')).deployVerb,
+  rollback: async () => (await import('./deploy.ts')).rollbackVerb,
 };
 
 export const VERSION = '0.1.0';

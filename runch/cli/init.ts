@@ -8,8 +8,9 @@ const lib = {
   logs: () => import('../../supervisor/logs/file.ts'),
 };
 
-const USAGE = `runch init <apply|add|remove|start|stop|status|mode|detect|exec> [flags]
+const USAGE = `runch init <apply|add|set|remove|start|stop|status|mode|detect|exec> [flags]
   runch init add web1 --bundle /srv/web1 [--once]   add an entry to the host table and apply
+  runch init set web1 --bundle /srv/web1-v2         add it, or point it at another bundle (restarting it), and apply
   runch init apply [--dry-run]          write init's configuration from the table and reload init
   runch init stop web1 | start web1     entry off (stopped for good) / back on
   runch init remove web1                entry gone, its process stopped
@@ -86,19 +87,49 @@ export const init: Command = {
       return execContainer(store, id, { bundle: entry.bundle, logPath: logPath(host.logDir, id), policy: DEFAULT_POLICY });
     }
     if (sub === 'apply') return report(await (await lib.manage()).applyHost(host));
-    if (sub === 'add' || sub === 'remove' || sub === 'start' || sub === 'stop') {
+    if (sub === 'add' || sub === 'set' || sub === 'remove' || sub === 'start' || sub === 'stop') {
       const id = idArg(sub, positionals);
       const { editAndApply, resetTally } = await lib.manage();
       let edit: import('../../inittab-gen/manage.ts').Edit;
-      if (sub === 'add') {
+      if (sub === 'add' || sub === 'set') {
         const bundle = values.bundle as string | undefined;
-        if (!bundle) throw new VzError('usage', 'init add: --bundle DIR is missing (the OCI bundle of the container)');
+        if (!bundle) throw new VzError('usage', `init ${sub}: --bundle DIR is missing (the OCI bundle of the container)`);
         // A bundle that cannot run is refused now, not found out by init in a crash loop.
         (await import('../oci/load.ts')).loadBundle(bundle);
-        edit = { kind: 'add', bundle, once: values.once as boolean };
+        edit = { kind: sub, bundle, once: values.once as boolean };
       } else edit = { kind: sub };
-      if (sub === 'start' && !host.dryRun) resetTally(store, id);
-      return report(await editAndApply(host, id, edit));
+      if ((sub === 'start' || sub === 'set') && !host.dryRun) resetTally(store, id);
+      const result = await editAndApply(host, id, edit);
+      // init's line for an entry does not name its bundle: a container still running another bundle is ended,
+      // and init starts it again from the table (set forgot its deaths, so without delay).
+      let restarted = false;
+      if (sub === 'set' && !host.dryRun) {
+        // A runch waiting out a backoff to become the container holds the old entry: it goes, init starts a fresh one.
+        const { pendingExecPids } = await import('../../inittab-gen/stop.ts');
+        const { signalPids } = await import('../container/kill.ts');
+        const pending = pendingExecPids(id);
+        signalPids(pending, 'SIGTERM');
+        restarted = pending.length > 0;
+      }
+      if (sub === 'set' && !host.dryRun && store.exists(id)) {
+        const current = store.load(id);
+        const { realpathSync } = await import('node:fs');
+        // Only a container init itself runs (a supervisor restarts a changed entry on its own).
+        if (current.status === 'running' && current.annotations['vz.mode'] === 'init' && current.bundle !== realpathSync(values.bundle as string)) {
+          const { signalContainer } = await import('../container/kill.ts');
+          signalContainer(current, 'SIGTERM', true);
+          restarted = true;
+          process.stdout.write(`${id}: restarted on the new bundle\n`);
+        }
+      }
+      // These restarts are ours, not a crash loop: a reload resets sysvinit's respawn counter (10 in 120 s).
+      if (restarted) {
+        const { detectInit } = await import('../../inittab-gen/detect.ts');
+        const { reloadInit } = await import('../../inittab-gen/reload.ts');
+        const init = detectInit(host.init);
+        if (init.kind === 'sysvinit') await reloadInit(init, host.telinit);
+      }
+      return report(result);
     }
     if (sub === 'status') {
       const all = loadEntries(host.table);
