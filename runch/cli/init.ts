@@ -98,37 +98,27 @@ export const init: Command = {
         (await import('../oci/load.ts')).loadBundle(bundle);
         edit = { kind: sub, bundle, once: values.once as boolean };
       } else edit = { kind: sub };
-      if ((sub === 'start' || sub === 'set') && !host.dryRun) resetTally(store, id);
-      const result = await editAndApply(host, id, edit);
-      // init's line for an entry does not name its bundle: a container still running another bundle is ended,
-      // and init starts it again from the table (set forgot its deaths, so without delay).
-      let restarted = false;
       if (sub === 'set' && !host.dryRun) {
-        // A runch waiting out a backoff to become the container holds the old entry: it goes, init starts a fresh one.
-        const { pendingExecPids } = await import('../../inittab-gen/stop.ts');
-        const { signalPids } = await import('../container/kill.ts');
-        const pending = pendingExecPids(id);
-        signalPids(pending, 'SIGTERM');
-        restarted = pending.length > 0;
-      }
-      if (sub === 'set' && !host.dryRun && store.exists(id)) {
-        const current = store.load(id);
+        // init's line for an entry does not name its bundle, so init alone would keep the old one running. An entry
+        // on another bundle is first stopped the way "runch init stop" stops it (entry off, init reloaded, TERM then
+        // KILL, a runch waiting out a backoff ended too), then set on again below with the new one.
+        const { readTable } = await import('../../supervisor/table/index.ts');
         const { realpathSync } = await import('node:fs');
-        // Only a container init itself runs (a supervisor restarts a changed entry on its own).
-        if (current.status === 'running' && current.annotations['vz.mode'] === 'init' && current.bundle !== realpathSync(values.bundle as string)) {
-          const { signalContainer } = await import('../container/kill.ts');
-          signalContainer(current, 'SIGTERM', true);
-          restarted = true;
-          process.stdout.write(`${id}: restarted on the new bundle\n`);
+        const real = (path: string) => {
+          try {
+            return realpathSync(path);
+          } catch {
+            return path;
+          }
+        };
+        const before = readTable(host.table).entries.find((e) => e.id === id);
+        if (before && before.action !== 'off' && real(before.bundle) !== real(values.bundle as string)) {
+          await editAndApply(host, id, { kind: 'stop' });
+          process.stdout.write(`${id}: stopped on its old bundle, starting on the new one\n`);
         }
       }
-      // These restarts are ours, not a crash loop: a reload resets sysvinit's respawn counter (10 in 120 s).
-      if (restarted) {
-        const { detectInit } = await import('../../inittab-gen/detect.ts');
-        const { reloadInit } = await import('../../inittab-gen/reload.ts');
-        const init = detectInit(host.init);
-        if (init.kind === 'sysvinit') await reloadInit(init, host.telinit);
-      }
+      if ((sub === 'start' || sub === 'set') && !host.dryRun) resetTally(store, id);
+      const result = await editAndApply(host, id, edit);
       return report(result);
     }
     if (sub === 'status') {

@@ -1,7 +1,7 @@
 import { closeSync, openSync, chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa, type Options } from 'execa';
+import { execa } from 'execa';
 
 export const RUNCH = resolve(import.meta.dirname, '../../dist/runch.cjs');
 export const BUSYBOX = '/bin/busybox';
@@ -67,36 +67,41 @@ export function writeConfig(dir: string, options: BundleOptions): void {
 let outputs = 0;
 
 /**
- * Run the built runch with its own --root; never rejects, so tests assert on exit codes and stderr.
- * Its output goes through files, not pipes: a detached container inherits runch's stdio (as with runc) and
- * would hold a pipe open long after runch exits.
+ * Run a program with its stdout and stderr in files, then read them; never rejects. Plain file descriptors, not
+ * pipes: execa's {file: ...} would pipe through this process, and a detached container (which inherits runch's
+ * stdio, as with runc), an ssh control master or a lab host would hold such a pipe open long after the call.
+ * The environment is clean: tap's NODE_OPTIONS hooks must not ride into runch, vzmaster and their children.
  */
-export async function runch(root: string, args: string[], options: { env?: Record<string, string>; timeout?: number } = {}) {
-  mkdirSync(root, { recursive: true });
-  const base = join(root, `..`, `.runch-out-${process.pid}-${outputs++}`);
-  // Plain file descriptors: execa's {file: ...} would pipe through this process, and the pipe outlives runch.
+export async function execToFiles(file: string, args: string[], options: { dir: string; env?: Record<string, string>; timeout?: number }) {
+  mkdirSync(options.dir, { recursive: true });
+  const base = join(options.dir, `.out-${process.pid}-${outputs++}`);
   const out = openSync(`${base}.out`, 'w');
   const err = openSync(`${base}.err`, 'w');
-  const execOptions = {
+  const result = await execa(file, args, {
     reject: false,
     timeout: options.timeout ?? 30_000,
-    // A clean environment: tap's NODE_OPTIONS hooks must not ride into runch and its containers.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     extendEnv: false,
     stdin: 'ignore',
     // execa's types list only small literal fds; any open fd works at run time.
     stdout: out as 3,
     stderr: err as 4,
-  } satisfies Options;
-  const result = await execa(RUNCH, ['--root', root, ...args], execOptions).finally(() => {
+  }).finally(() => {
     closeSync(out);
     closeSync(err);
   });
-  const stdout = readFileSync(`${base}.out`, 'utf8').replace(/\n$/, '');
-  const stderr = readFileSync(`${base}.err`, 'utf8').replace(/\n$/, '');
+  const stdout = readFileSync(`${base}.out`, 'utf8');
+  const stderr = readFileSync(`${base}.err`, 'utf8');
   rmSync(`${base}.out`);
   rmSync(`${base}.err`);
   return { exitCode: result.exitCode, stdout, stderr, timedOut: result.timedOut };
+}
+
+/** Run the built runch with its own --root; output without its final newline, for exact assertions. */
+export async function runch(root: string, args: string[], options: { env?: Record<string, string>; timeout?: number } = {}) {
+  mkdirSync(root, { recursive: true });
+  const result = await execToFiles(RUNCH, ['--root', root, ...args], { ...options, dir: join(root, '..') });
+  return { ...result, stdout: result.stdout.replace(/\n$/, ''), stderr: result.stderr.replace(/\n$/, '') };
 }
 
 /** Mount points at or below dir in this (the test's private) mount namespace. */

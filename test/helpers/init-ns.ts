@@ -1,11 +1,10 @@
 // A real init as PID 1 of a private PID + mount namespace, with its own copy of /etc and a fresh /run; never the
 // machine's init or /etc. Its console is a pty (both inits set terminal modes on it) recorded to a file.
 import { spawn } from 'node:child_process';
-import { closeSync, cpSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { listPids, readStat } from '../../runch/lib/proc.ts';
-import { RUNCH, scratch } from './fixtures.ts';
+import { execToFiles, RUNCH, scratch } from './fixtures.ts';
 
 export const SYSVINIT = '/opt/vz-sysvinit/sbin/init';
 export const TELINIT = '/opt/vz-sysvinit/sbin/telinit';
@@ -96,29 +95,13 @@ export async function startInit(t: { teardown(fn: () => unknown): void }, kind: 
     throw new Error(`${kind} did not start as PID 1 of a namespace; console: ${readFileSync(consoleLog, 'utf8')}`);
   }
   const initNs = nsOf(pid);
-  let outputs = 0;
   const exec: InitNs['exec'] = async (argv, options = {}) => {
-    const base = join(dir, `.out-${outputs++}`);
-    const out = openSync(`${base}.out`, 'w');
-    const err = openSync(`${base}.err`, 'w');
-    const result = await execa('nsenter', ['-t', String(pid), '-m', '-p', '--', ...argv], {
-      reject: false,
+    const result = await execToFiles('nsenter', ['-t', String(pid), '-m', '-p', '--', ...argv], {
+      dir,
       timeout: options.timeout ?? 60_000,
       env: { PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin' },
-      extendEnv: false,
-      stdin: 'ignore',
-      // execa's types list only small literal fds; any open fd works at run time.
-      stdout: out as 3,
-      stderr: err as 4,
-    }).finally(() => {
-      closeSync(out);
-      closeSync(err);
     });
-    const stdout = readFileSync(`${base}.out`, 'utf8');
-    const stderr = readFileSync(`${base}.err`, 'utf8');
-    rmSync(`${base}.out`);
-    rmSync(`${base}.err`);
-    return { exitCode: result.exitCode, stdout, stderr };
+    return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   };
   const ns: InitNs = {
     kind,

@@ -1,38 +1,15 @@
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { execToFiles } from './fixtures.ts';
 
 export const VZMASTER = resolve(import.meta.dirname, '../../dist/vzmaster.mjs');
 
-let outputs = 0;
-
-/**
- * Run the built vzmaster; never rejects, so tests assert on exit codes and stderr. Output goes through files, not
- * pipes (a lab host or an ssh control master must never hold the test's pipe), with a clean env (no tap hooks).
- */
+/** Run the built vzmaster; never rejects (see execToFiles: files, not pipes; a clean env). */
 export async function vzmaster(args: string[], options: { env?: Record<string, string>; timeout?: number; scratchDir?: string } = {}) {
-  const base = join(options.scratchDir ?? tmpdir(), `.vzmaster-out-${process.pid}-${outputs++}`);
-  const out = openSync(`${base}.out`, 'w');
-  const err = openSync(`${base}.err`, 'w');
   const started = performance.now();
-  const result = await execa(VZMASTER, args, {
-    reject: false,
-    timeout: options.timeout ?? 90_000,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
-    extendEnv: false,
-    stdin: 'ignore',
-    stdout: out as 3,
-    stderr: err as 3,
-  }).finally(() => {
-    closeSync(out);
-    closeSync(err);
-  });
-  const stdout = readFileSync(`${base}.out`, 'utf8');
-  const stderr = readFileSync(`${base}.err`, 'utf8');
-  rmSync(`${base}.out`);
-  rmSync(`${base}.err`);
-  return { exitCode: result.exitCode, stdout, stderr, timedOut: result.timedOut, ms: performance.now() - started };
+  const result = await execToFiles(VZMASTER, args, { dir: options.scratchDir ?? tmpdir(), env: options.env, timeout: options.timeout ?? 90_000 });
+  return { ...result, ms: performance.now() - started };
 }
 
 export interface LabHostInfo {

@@ -18,7 +18,7 @@ function image(dir: string, name: string, script: string): string {
 /** batch 2 (both replicas at once) keeps the test short; the broken deploy uses 1 to show the second batch never starts. */
 function manifest(dir: string, name: string, imagePath: string, batch = 2): string {
   const file = join(dir, `${name}.yml`);
-  writeFileSync(file, `app: web\nimage: ${imagePath}\nreplicas: 2\nenv: { GREETING: "hi; rm -rf /" }\nrolling: { batch: ${batch}, minUptime: 2, timeout: 25 }\n`);
+  writeFileSync(file, `app: web\nimage: ${imagePath}\nreplicas: 2\nenv: { GREETING: "hi; rm -rf /" }\nrolling: { batch: ${batch}, minUptime: 2, timeout: 60 }\n`);
   return file;
 }
 
@@ -39,15 +39,18 @@ t.test('deploy: spread over vendors, rolling update, automatic rollback, rollbac
   const digest = (path: string) => path.split('/').pop()!.slice(0, 16);
   const lab = await startLab(t, { hosts: 3, busybox: 1 });
 
+  // On failure, the app's log from every host says why (a deploy's own output only says "unhealthy").
+  const why = async (r: { exitCode?: number; stdout: string; stderr: string }, want: number) =>
+    r.exitCode === want ? '' : `${r.stderr}${r.stdout}${(await lab.run(['logs', 'web', '-n', '40'])).stdout}`;
   const first = await lab.run(['deploy', manifest(dir, 'v1', v1)], 300_000);
-  t.equal(first.exitCode, 0, first.stderr + first.stdout);
+  t.equal(first.exitCode, 0, await why(first, 0));
   let where = await placement(lab);
   t.equal(Object.keys(where).length, 2, 'two replicas');
   const vendors = new Set(Object.keys(where).map((host) => lab.hosts().find((h) => h.name === host)!.vendor));
   t.equal(vendors.size, 2, 'on two different vendors');
 
   const second = await lab.run(['deploy', manifest(dir, 'v2', v2)], 300_000);
-  t.equal(second.exitCode, 0, second.stderr + second.stdout);
+  t.equal(second.exitCode, 0, await why(second, 0));
   where = await placement(lab);
   t.same(Object.values(where), [digest(v2), digest(v2)], 'both replicas run v2');
   const logs = await lab.run(['logs', 'web', '-n', '50']);
@@ -61,7 +64,7 @@ t.test('deploy: spread over vendors, rolling update, automatic rollback, rollbac
   t.same(Object.values(where), [digest(v2), digest(v2)], 'the failed batch was rolled back to v2; the next batch never started');
 
   const back = await lab.run(['rollback', 'web'], 300_000);
-  t.equal(back.exitCode, 0, back.stderr + back.stdout);
+  t.equal(back.exitCode, 0, await why(back, 0));
   where = await placement(lab);
   t.same(Object.values(where), [digest(v1), digest(v1)], 'rollback runs the previous image, v1');
 
@@ -69,7 +72,7 @@ t.test('deploy: spread over vendors, rolling update, automatic rollback, rollbac
   const lost = Object.keys(where)[0];
   await lab.run(['lab', 'stop-host', lost]);
   const moved = await lab.run(['deploy', manifest(dir, 'v1', v1)], 300_000);
-  t.equal(moved.exitCode, 4, 'an unreachable host makes the exit code 4');
+  t.equal(moved.exitCode, 4, `an unreachable host makes the exit code 4${await why(moved, 4)}`);
   t.match(moved.stdout, new RegExp(`${lost} is unreachable: its replica is rescheduled`));
   where = await placement(lab);
   t.equal(Object.keys(where).length, 2, 'two replicas on the survivors');
@@ -78,7 +81,7 @@ t.test('deploy: spread over vendors, rolling update, automatic rollback, rollbac
   // It comes back: the surplus replica is stopped.
   await lab.run(['lab', 'start-host', lost]);
   const converged = await lab.run(['deploy', manifest(dir, 'v1', v1)], 300_000);
-  t.equal(converged.exitCode, 0, converged.stderr + converged.stdout);
+  t.equal(converged.exitCode, 0, await why(converged, 0));
   t.match(converged.stdout, /surplus replica/);
   where = await placement(lab);
   t.equal(Object.keys(where).length, 2, 'exactly two replicas again');
