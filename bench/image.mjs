@@ -6,18 +6,13 @@
 //     of vzimage against GNU tar with the same compression and the same properties (sorted, numeric owners),
 //     on a copy of BENCH_TREE (default: this repository's node_modules, ~15k files).
 // Run as root after `npm run build`: `node bench/image.mjs` (it enters a private mount namespace itself).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import zlib from 'node:zlib';
+import { enterPrivateMountNamespace } from './private-ns.mjs';
 
-if (!process.env.VZ_BENCH_NS) {
-  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, VZ_BENCH_NS: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
+enterPrivateMountNamespace();
 
 const runs = Number(process.env.RUNS ?? 3);
 const dist = resolve(import.meta.dirname, '../dist');

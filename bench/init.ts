@@ -11,14 +11,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyboxBundle, RUNCH, scratch } from '../test/helpers/fixtures.ts';
 import { type InitKind, startInit, waitFor } from '../test/helpers/init-ns.ts';
+import { enterPrivateMountNamespace } from './private-ns.mjs';
 
-if (!process.env.VZ_BENCH_NS) {
-  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, VZ_BENCH_NS: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
+enterPrivateMountNamespace();
 
 const N = Number(process.env.N ?? 5);
 const cleanups: (() => unknown)[] = [];

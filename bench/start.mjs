@@ -7,14 +7,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { enterPrivateMountNamespace } from './private-ns.mjs';
 
-if (!process.env.VZ_BENCH_NS) {
-  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, VZ_BENCH_NS: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
+enterPrivateMountNamespace();
 
 const runs = Number(process.env.RUNS ?? 25);
 const runch = resolve(import.meta.dirname, '../dist/runch.cjs');

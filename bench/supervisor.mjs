@@ -9,14 +9,9 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { enterPrivateMountNamespace } from './private-ns.mjs';
 
-if (!process.env.VZ_BENCH_NS) {
-  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, VZ_BENCH_NS: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
+enterPrivateMountNamespace();
 
 const RUNS = Number(process.env.RUNS ?? 30);
 const SIZES = (process.env.SIZES ?? '1,10,100').split(',').map(Number);
