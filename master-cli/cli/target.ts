@@ -16,12 +16,27 @@ export function targetOf(values: Record<string, unknown>) {
   return { config, limit: values.limit as string | undefined };
 }
 
-/** Progress per host as plain lines on stderr (a TTY gets the same: short, one line per step). */
+/**
+ * Progress per host on stderr. On a terminal: one line per host, redrawn in place after every step (the host's last
+ * step and result); otherwise plain lines, one per step, for logs and CI.
+ */
 export function stepPrinter(verb: string, quiet: boolean) {
+  const tty = process.stderr.isTTY === true;
+  const lines = new Map<string, string>();
+  let drawn = 0;
   return (label: string, results: HostResult[]) => {
     if (quiet) return;
-    const parts = results.map((r) => `${r.host} ${r.status}${r.message ? ` (${r.message})` : ''}`);
-    process.stderr.write(`${verb} ${label}: ${parts.join(', ')}\n`);
+    if (!tty) {
+      const parts = results.map((r) => `${r.host} ${r.status}${r.message ? ` (${r.message})` : ''}`);
+      process.stderr.write(`${verb} ${label}: ${parts.join(', ')}\n`);
+      return;
+    }
+    const step = label === verb ? verb : `${verb} ${label}`;
+    for (const r of results) lines.set(r.host, `${r.host}  ${step}: ${r.status}${r.message ? ` (${r.message})` : ''}`);
+    const width = process.stderr.columns || 100;
+    const text = [...lines.keys()].sort().map((host) => `\x1b[2K${lines.get(host)!.slice(0, width - 1)}`);
+    process.stderr.write(`${drawn > 0 ? `\x1b[${drawn}A` : ''}${text.join('\n')}\n`);
+    drawn = text.length;
   };
 }
 
