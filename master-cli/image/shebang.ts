@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 
-/** The interpreter named on a script's #! line (as the kernel reads it: the first word), or undefined. */
-export function readShebang(path: string): string | undefined {
+/** A file's first 256 bytes (where a #! line lives), or undefined when it cannot be opened. */
+function readHead(path: string): Buffer | undefined {
   const head = Buffer.alloc(256);
   let fd: number;
   try {
@@ -10,11 +10,16 @@ export function readShebang(path: string): string | undefined {
     return undefined;
   }
   try {
-    const n = readSync(fd, head, 0, head.length, 0);
-    return parseShebang(head.subarray(0, n));
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
   } finally {
     closeSync(fd);
   }
+}
+
+/** The interpreter named on a script's #! line (as the kernel reads it: the first word), or undefined. */
+export function readShebang(path: string): string | undefined {
+  const head = readHead(path);
+  return head && parseShebang(head);
 }
 
 export function parseShebang(head: Buffer): string | undefined {
@@ -32,18 +37,8 @@ export function parseShebangLine(head: Buffer): { interp: string; arg?: string }
 
 /** `#!/usr/bin/env NAME`: the program env will look up in PATH (env's own options, such as -S, are not followed). */
 export function envTarget(path: string): string | undefined {
-  const head = Buffer.alloc(256);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const line = parseShebangLine(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
-    if (!line || !/\/env$/.test(line.interp) || line.arg === undefined || line.arg.startsWith('-')) return undefined;
-    return line.arg.split(/[ \t]+/)[0];
-  } finally {
-    closeSync(fd);
-  }
+  const head = readHead(path);
+  const line = head && parseShebangLine(head);
+  if (!line || !/\/env$/.test(line.interp) || line.arg === undefined || line.arg.startsWith('-')) return undefined;
+  return line.arg.split(/[ \t]+/)[0];
 }

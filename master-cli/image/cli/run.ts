@@ -1,22 +1,8 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { VzError } from '../../../runch/lib/errors.ts';
+import { type Command, parseVerb } from '../../cli/command.ts';
 
-/** One command of the image tools: flags, a usage text with an example, and a run that returns the exit code. */
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(input: { values: Record<string, unknown>; positionals: string[] }): Promise<number>;
-}
-
-export function parse(command: Command, argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: command.options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new VzError('usage', `${command.name}: ${(error as Error).message.split('\n')[0]}; usage: ${command.usage.split('\n')[0]}`);
-  }
-}
+/** The image tools' commands are vzmaster's own command shape (flags, usage with an example, run -> exit code). */
+export type { Command };
 
 /** The only place that prints errors and picks the exit code: 0 ok, 1 error with one line on stderr. */
 export async function runCommand(tool: string, command: Command, argv: string[]): Promise<number> {
@@ -27,7 +13,7 @@ export async function runCommand(tool: string, command: Command, argv: string[])
       process.stdout.write(`${command.summary}\nusage: ${command.usage}\n`);
       return 0;
     }
-    const { values, positionals } = parse(command, argv);
+    const { values, positionals } = parseVerb(command, argv);
     return await command.run({ values, positionals });
   } catch (error) {
     process.stderr.write(`${tool}: ${error instanceof Error ? error.message : String(error)}\n`);
