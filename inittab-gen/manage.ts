@@ -4,12 +4,12 @@ import type { StateStore } from '../runch/state/store.ts';
 import { disableEntry, enableEntry } from '../supervisor/edit.ts';
 import { DEFAULT_LOG_DIR } from '../supervisor/logs/file.ts';
 import { stateDir } from '../supervisor/state/file.ts';
-import { DEFAULT_TABLE_PATH, readTable, type TableEntry, updateEntry } from '../supervisor/table/index.ts';
+import { DEFAULT_TABLE_PATH, readTable, renderEntry, type TableEntry, updateEntry } from '../supervisor/table/index.ts';
 import { type ApplyResult, applyTable } from './apply.ts';
 import { detectInit, type InitSystem } from './detect.ts';
 import type { InitEntry } from './entry.ts';
 import type { Launcher } from './process-field.ts';
-import { type HostMode, readMode, supervisorEntry, writeMode } from './mode.ts';
+import { type HostMode, modeFile, readMode, supervisorEntry, writeMode } from './mode.ts';
 import { loadEntries } from './table.ts';
 import { tallyPath } from './tally.ts';
 
@@ -33,7 +33,7 @@ export function currentLauncher(options: HostOptions): Launcher {
   };
 }
 
-export async function applyHost(options: HostOptions, entries?: InitEntry[], mode = readMode()): Promise<ApplyResult & { init: InitSystem }> {
+export async function applyHost(options: HostOptions, entries?: InitEntry[], mode = readMode(modeFile(options.table))): Promise<ApplyResult & { init: InitSystem }> {
   const init = detectInit(options.init);
   // Supervisor mode: the table's entries are the supervisor's business; init respawns the supervisor alone.
   const wanted = mode === 'supervisor' ? [supervisorEntry] : (entries ?? loadEntries(options.table, { mustExist: true }));
@@ -58,9 +58,10 @@ export type Edit =
 
 /**
  * Change one entry of the host table (the supervisor's own editors, locked and atomic), then apply. If applying
- * fails (read-only /etc, no telinit), the entry is put back, so table and init never disagree.
+ * fails (read-only /etc, no telinit), the entry is put back, so table and init never disagree. `tableChanged`
+ * says whether the entry's line is now different: with `reloaded`, whether anything changed at all.
  */
-export async function editAndApply(options: HostOptions, id: string, edit: Edit) {
+export async function editAndApply(options: HostOptions, id: string, edit: Edit): Promise<ApplyResult & { init: InitSystem; tableChanged: boolean }> {
   const before = readTable(options.table).entries.find((e) => e.id === id);
   if (edit.kind === 'add' && before) throw new VzError('exists', `the table already has an entry "${id}": remove it first or choose another id`);
   if (edit.kind !== 'add' && edit.kind !== 'set' && !before) throw new VzError('not-found', `no entry "${id}" in the table ${options.table}: add it with "runch init add ${id} --bundle DIR"`);
@@ -70,7 +71,7 @@ export async function editAndApply(options: HostOptions, id: string, edit: Edit)
       edit.kind === 'remove' ? undefined
       : edit.kind === 'add' || edit.kind === 'set' ? { id, bundle: edit.bundle, action: edit.once ? 'once' : 'respawn', stopSignal: 'SIGTERM', stopTimeoutMs: 10_000 }
       : { ...loadEntries(options.table).find((e) => e.id === id)!, action: edit.kind === 'stop' ? 'off' : 'respawn' };
-    return applyHost(options, next ? [...entries, next] : entries);
+    return { ...(await applyHost(options, next ? [...entries, next] : entries)), tableChanged: false };
   }
   const supervisorDir = stateDir();
   try {
@@ -84,8 +85,10 @@ export async function editAndApply(options: HostOptions, id: string, edit: Edit)
       throw new VzError('system', `cannot write the table ${options.table} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'}): nothing was changed`);
     throw error;
   }
+  const after = readTable(options.table).entries.find((e) => e.id === id);
+  const tableChanged = (before ? renderEntry(before) : '') !== (after ? renderEntry(after) : '');
   try {
-    return await applyHost(options);
+    return { ...(await applyHost(options)), tableChanged };
   } catch (error) {
     await updateEntry(options.table, id, () => before as TableEntry | undefined).catch(() => undefined);
     throw error;
@@ -94,13 +97,14 @@ export async function editAndApply(options: HostOptions, id: string, edit: Edit)
 
 /** Switch the host's mode and apply; the previous mode is put back if applying fails. */
 export async function switchMode(options: HostOptions, mode: HostMode) {
-  const before = readMode();
+  const file = modeFile(options.table);
+  const before = readMode(file);
   if (options.dryRun) return applyHost(options, undefined, mode);
-  await writeMode(mode);
+  if (before !== mode) await writeMode(mode, file);
   try {
     return await applyHost(options, undefined, mode);
   } catch (error) {
-    await writeMode(before).catch(() => undefined);
+    await writeMode(before, file).catch(() => undefined);
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { writeAtomic } from '../runch/lib/atomic.ts';
 import { VzError } from '../runch/lib/errors.ts';
 import type { InitEntry } from './entry.ts';
@@ -10,6 +11,14 @@ import type { InitEntry } from './entry.ts';
  */
 export type HostMode = 'init' | 'supervisor';
 export const MODE_FILE = '/etc/vz/mode';
+
+/**
+ * The mode file of a table: `mode` beside it (/etc/vz/table -> /etc/vz/mode). The mode says who runs that table's
+ * entries, so a host whose vz files all live elsewhere (vzmaster: /var/lib/vz/table) keeps its mode there too.
+ */
+export function modeFile(table: string): string {
+  return join(dirname(table), 'mode');
+}
 /** Containers exec'd by `runch init exec` carry this annotation in their runch state. */
 export const INIT_MODE_ANNOTATION = 'vz.mode';
 /** The one entry of supervisor mode. */

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { VzError } from '../../runch/lib/errors.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostResult } from '../ansible/result.ts';
+import { byMode, hostModes } from './host-mode.ts';
 import { HOST_IMAGES, HOST_RUNCH, HOST_RUNCH_FLAGS, hostBundleDir, hostImagePath, VZ_HOME } from './host-paths.ts';
 import { runchArtifact } from './runch-artifact.ts';
 import { HostSteps } from './steps.ts';
@@ -84,19 +85,28 @@ export async function startApp(steps: HostSteps, options: StartOptions): Promise
   }
   if (options.config)
     await steps.run('config', { module: 'copy', args: { content: `${JSON.stringify(options.config, null, 2)}\n`, dest: `${bundle}/config.json`, mode: '0644' } });
-  // One call: add the entry or point it at the new bundle, hand the table to init, restart a container still
-  // running another version (init's line does not name the bundle, so init alone would not).
-  await steps.run('register', { module: 'command', args: runchArgv('init', 'set', options.app, '--bundle', bundle, ...HOST_RUNCH_FLAGS) });
+  // One call per host mode (the inventory's vz_mode; one call in all when every host has the same): switch the
+  // host to its mode if it is not, add the entry or point it at the new bundle, apply (init mode: restart a
+  // container still running another version, since init's line does not name the bundle; supervisor mode: the
+  // supervisor restarts it on the reload). runch prints "no change" when nothing changed: that host is ok.
+  const modes = hostModes(steps.inventory);
+  for (const [mode, hosts] of byMode(steps.hosts ?? [], modes))
+    await steps.run('register', { module: 'command', args: runchArgv('init', 'set', options.app, '--bundle', bundle, '--mode', mode, ...HOST_RUNCH_FLAGS) }, hosts, changedUnlessSaid);
   return bundle;
 }
 
-/** Stop an app for good: its entry goes off and init stops the process; `start` puts it back. */
+/** runch's own verdict on an edit (the command module always reports changed). */
+function changedUnlessSaid(r: HostResult): boolean {
+  return !/^no change\b/m.test(r.result.stdout ?? '');
+}
+
+/** Stop an app for good: its entry goes off and init (or the host's supervisor) stops the process; `start` puts it back. */
 export async function stopApp(steps: HostSteps, app: string): Promise<void> {
-  await steps.run('stop', { module: 'command', args: runchArgv('init', 'stop', app, ...HOST_RUNCH_FLAGS) });
+  await steps.run('stop', { module: 'command', args: runchArgv('init', 'stop', app, ...HOST_RUNCH_FLAGS) }, undefined, changedUnlessSaid);
 }
 
 export async function removeApp(steps: HostSteps, app: string): Promise<void> {
-  await steps.run('remove', { module: 'command', args: runchArgv('init', 'remove', app, ...HOST_RUNCH_FLAGS) });
+  await steps.run('remove', { module: 'command', args: runchArgv('init', 'remove', app, ...HOST_RUNCH_FLAGS) }, undefined, changedUnlessSaid);
 }
 
 export function newSteps(target: RunTarget, limit: string | undefined, onStep?: StepReporter): HostSteps {

@@ -17,25 +17,35 @@ export class HostSteps {
     this.onStep = onStep;
   }
 
+  /** The inventory the run's calls go to (vzmaster reads host vars from it, e.g. vz_mode). */
+  get inventory(): string {
+    return this.target.inventory;
+  }
+
   /** Hosts still in the run (undefined before the first call: every host the limit matches). */
   get hosts(): string[] | undefined {
     return this.alive;
   }
 
-  async run(label: string, call: AdhocCall, only?: string[]): Promise<HostResult[]> {
+  /**
+   * One call. `changedWhen` is ad-hoc's missing `changed_when`: the command module always says changed, so a call
+   * whose program tells (runch prints "no change") is reclassified ok where it returns false.
+   */
+  async run(label: string, call: AdhocCall, only?: string[], changedWhen?: (r: HostResult) => boolean): Promise<HostResult[]> {
     const pool = only ?? this.alive;
     if (pool && pool.length === 0) return [];
     const limit = pool ? pool.join(',') : this.limit;
     const outcome = await runAdhoc(this.target, { ...call, limit });
-    for (const r of outcome.hosts) {
+    const results = changedWhen ? outcome.hosts.map((r) => (r.status === 'changed' && !changedWhen(r) ? { ...r, status: 'ok' as const } : r)) : outcome.hosts;
+    for (const r of results) {
       if (r.status === 'failed' || r.status === 'unreachable') this.failed.set(r.host, { ...r, message: `${label}: ${r.message}` });
       if (r.status === 'changed') this.changed.add(r.host);
     }
     // A host leaves the run when this call failed there; hosts outside `only` stay as they were.
-    const failedNow = new Set(outcome.hosts.filter((r) => r.status === 'failed' || r.status === 'unreachable').map((r) => r.host));
-    this.alive = (this.alive ?? outcome.hosts.map((r) => r.host)).filter((h) => !failedNow.has(h));
-    this.onStep?.(label, outcome.hosts);
-    return outcome.hosts;
+    const failedNow = new Set(results.filter((r) => r.status === 'failed' || r.status === 'unreachable').map((r) => r.host));
+    this.alive = (this.alive ?? results.map((r) => r.host)).filter((h) => !failedNow.has(h));
+    this.onStep?.(label, results);
+    return results;
   }
 
   /** The per-host verdict of the whole run: failed or unreachable at any step wins over changed, then ok. */

@@ -1,5 +1,6 @@
 import { VzError } from '../../runch/lib/errors.ts';
 import { readImageConfig, withEnv } from '../app/image-config.ts';
+import { hostModes } from '../app/host-mode.ts';
 import { ensureRunch, newSteps, pushImage, startApp } from '../app/ops.ts';
 import type { Command } from './command.ts';
 import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
@@ -29,6 +30,7 @@ export const start: Command = {
     const env = parseEnvFlags('start', values.env);
     const config = withEnv(await readImageConfig(image), env);
     const target = targetOf(values);
+    hostModes(target.config.inventory); // a bad vz_mode is refused before anything runs
     const steps = newSteps(target.config, target.limit, stepPrinter('start', values.json as boolean));
     await ensureRunch(steps);
     await pushImage(steps, image);

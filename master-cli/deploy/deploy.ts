@@ -4,6 +4,7 @@ import { VzError } from '../../runch/lib/errors.ts';
 import { withLock } from '../../runch/lib/lock.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostStatus as Verdict } from '../ansible/result.ts';
+import { hostModes } from '../app/host-mode.ts';
 import { readImageConfig, withEnv } from '../app/image-config.ts';
 import { ensureRunch, newSteps, pushImage, removeApp, startApp, type StepReporter } from '../app/ops.ts';
 import { collectStatus } from '../app/status.ts';
@@ -51,6 +52,7 @@ export async function deploy(target: RunTarget, manifest: Manifest, onStep?: Ste
     const image = imageOverride ?? (await imageOf(manifest, target.stateDir));
     const config = withEnv(await readImageConfig(image), manifest.env);
     const inventory = loadInventory(target.inventory);
+    hostModes(target.inventory); // a bad vz_mode is refused before anything runs
     const status = await collectStatus(target, undefined, manifest.app);
     const reachable = new Set(status.filter((s) => s.reachable).map((s) => s.host));
     const record = readRecord(target.stateDir, manifest.app);

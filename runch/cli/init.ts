@@ -10,11 +10,13 @@ const lib = {
 
 const USAGE = `runch init <apply|add|set|remove|start|stop|status|mode|detect|exec> [flags]
   runch init add web1 --bundle /srv/web1 [--once]   add an entry to the host table and apply
-  runch init set web1 --bundle /srv/web1-v2         add it, or point it at another bundle (restarting it), and apply
+  runch init set web1 --bundle /srv/web1-v2 [--mode init|supervisor]
+                                        add it, or point it at another bundle (restarting it), and apply; --mode
+                                        first switches the host to that mode; prints "no change" when nothing did
   runch init apply [--dry-run]          write init's configuration from the table and reload init
   runch init stop web1 | start web1     entry off (stopped for good) / back on
   runch init remove web1                entry gone, its process stopped
-  runch init status [web1] [--json]
+  runch init status [web1] [--json]     either mode (supervisor mode: what the supervisor reports)
   runch init mode [init|supervisor]     show or switch the host's mode (supervisor: init respawns runch supervise)
   runch init detect                     which init runs here, and what vz supports
   runch init exec web1                  (run by init) wait out the backoff, then become the container
@@ -43,6 +45,7 @@ export const init: Command = {
     bundle: { type: 'string', short: 'b' },
     once: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    mode: { type: 'string' },
   },
   async run({ values, positionals, store }) {
     const sub = positionals[0] ?? '';
@@ -56,9 +59,11 @@ export const init: Command = {
       telinit: values.telinit as string | undefined,
       dryRun: values['dry-run'] as boolean,
     };
-    const report = (result: { diff: string; reloaded: boolean; plan: { skipped: string[] } }) => {
+    // "no change" (and only then) when neither init's configuration nor the table changed: vzmaster reports ok.
+    const report = (result: { diff: string; reloaded: boolean; plan: { skipped: string[] } }, tableChanged = false) => {
       if (host.dryRun) process.stdout.write(result.diff || 'no change\n');
-      else if (!result.reloaded) process.stdout.write('no change: init not reloaded\n');
+      else if (!result.reloaded && !tableChanged) process.stdout.write('no change: init not reloaded\n');
+      else if (!result.reloaded) process.stdout.write('table updated; init\'s configuration unchanged\n');
       for (const id of result.plan.skipped) process.stderr.write(`runch: entry "${id}" is cron: init has no schedule, so "runch supervise" runs it\n`);
       return 0;
     };
@@ -86,11 +91,18 @@ export const init: Command = {
       const { execContainer } = await import('../container/exec.ts');
       return execContainer(store, id, { bundle: entry.bundle, logPath: logPath(host.logDir, id), policy: DEFAULT_POLICY });
     }
+    const { modeFile, readMode } = await import('../../inittab-gen/mode.ts');
+    const wantedMode = values.mode as string | undefined;
+    if (wantedMode !== undefined && wantedMode !== 'init' && wantedMode !== 'supervisor')
+      throw new VzError('usage', `init ${sub}: --mode "${wantedMode}" is no mode: use init or supervisor`);
+    if (wantedMode !== undefined && sub !== 'set') throw new VzError('usage', `init ${sub}: --mode goes with "set" only (or use "runch init mode ${wantedMode}")`);
     if (sub === 'apply') return report(await (await lib.manage()).applyHost(host));
     if (sub === 'add' || sub === 'set' || sub === 'remove' || sub === 'start' || sub === 'stop') {
       const id = idArg(sub, positionals);
-      const { editAndApply, resetTally } = await lib.manage();
+      const { editAndApply, resetTally, switchMode } = await lib.manage();
       let edit: import('../../inittab-gen/manage.ts').Edit;
+      let switched = false;
+      let stoppedOld = false;
       if (sub === 'add' || sub === 'set') {
         const bundle = values.bundle as string | undefined;
         if (!bundle) throw new VzError('usage', `init ${sub}: --bundle DIR is missing (the OCI bundle of the container)`);
@@ -98,7 +110,15 @@ export const init: Command = {
         (await import('../oci/load.ts')).loadBundle(bundle);
         edit = { kind: sub, bundle, once: values.once as boolean };
       } else edit = { kind: sub };
-      if (sub === 'set' && !host.dryRun) {
+      if (sub === 'set' && wantedMode !== undefined && !host.dryRun && readMode(modeFile(host.table)) !== wantedMode) {
+        // The host's mode first (an existing entry moves to its new runner), then the entry: one call from vzmaster.
+        await switchMode(host, wantedMode as 'init' | 'supervisor');
+        process.stdout.write(`mode: ${wantedMode}\n`);
+        switched = true;
+      }
+      const supervised = readMode(modeFile(host.table)) === 'supervisor';
+      // Supervisor mode: the supervisor itself restarts an entry whose bundle changed (on the reload the edit causes).
+      if (sub === 'set' && !host.dryRun && !supervised) {
         // init's line for an entry does not name its bundle, so init alone would keep the old one running. An entry
         // on another bundle is first stopped the way "runch init stop" stops it (entry off, init reloaded, TERM then
         // KILL, a runch waiting out a backoff ended too), then set on again below with the new one.
@@ -114,26 +134,47 @@ export const init: Command = {
         const before = readTable(host.table).entries.find((e) => e.id === id);
         if (before && before.action !== 'off' && real(before.bundle) !== real(values.bundle as string)) {
           await editAndApply(host, id, { kind: 'stop' });
+          stoppedOld = true;
           process.stdout.write(`${id}: stopped on its old bundle, starting on the new one\n`);
         }
       }
       if ((sub === 'start' || sub === 'set') && !host.dryRun) resetTally(store, id);
+      const before = (sub === 'stop' || sub === 'remove') && supervised ? loadEntries(host.table).find((e) => e.id === id) : undefined;
+      const editedMs = Date.now();
       const result = await editAndApply(host, id, edit);
-      return report(result);
+      if (supervised && result.tableChanged && !host.dryRun && (sub === 'set' || sub === 'add' || sub === 'start')) {
+        // Return once the supervisor runs the new entry (as init mode returns once init has it).
+        const entry = loadEntries(host.table).find((e) => e.id === id)!;
+        const { waitSupervisedUp } = await import('../../inittab-gen/supervised.ts');
+        if (!(await waitSupervisedUp(id, entry.bundle, editedMs, 20_000)))
+          process.stderr.write(`runch: ${id} is on in the table, but the supervisor has not started it yet (is "runch supervise" running?)\n`);
+      }
+      if (before && result.tableChanged) {
+        // Init mode returns once the process is gone; so does supervisor mode, by waiting for the supervisor.
+        const { waitSupervisedDown } = await import('../../inittab-gen/supervised.ts');
+        if (!(await waitSupervisedDown(id, before.stopTimeoutMs + 5_000)))
+          process.stderr.write(`runch: ${id} is off in the table, but the supervisor has not stopped it yet (is "runch supervise" running?)\n`);
+      }
+      return report(result, result.tableChanged || switched || stoppedOld);
     }
     if (sub === 'status') {
       const all = loadEntries(host.table);
       const entries = positionals[1] ? [findEntry(all, positionals[1], host.table)] : all;
       const { formatStatus, initStatus } = await import('../../inittab-gen/status.ts');
+      if (readMode(modeFile(host.table)) === 'supervisor') {
+        const { supervisedStatus } = await import('../../inittab-gen/supervised.ts');
+        const rows = supervisedStatus(host.table).filter((r) => entries.some((e) => e.id === r.id));
+        process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows as Parameters<typeof formatStatus>[0]));
+        return 0;
+      }
       const rows = entries.map((e) => initStatus(store, e));
       process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
       return 0;
     }
     if (sub === 'mode') {
       const wanted = positionals[1];
-      const { readMode } = await import('../../inittab-gen/mode.ts');
       if (wanted === undefined) {
-        process.stdout.write(`${readMode()}\n`);
+        process.stdout.write(`${readMode(modeFile(host.table))}\n`);
         return 0;
       }
       if (wanted !== 'init' && wanted !== 'supervisor') throw new VzError('usage', `init mode: "${wanted}" is no mode: use init or supervisor`);

@@ -77,8 +77,10 @@ export class Supervisor {
     this.#o.store.ensureRoot();
     this.#logs.start();
     const previous = new Map((readState(this.#o.stateDir)?.units ?? []).map((unit) => [unit.id, unit]));
-    const table = readTable(this.#o.table);
+    // Stamp before reading: a table written while booting (before the watch starts) differs from the stamp, and
+    // the refresh after the watch starts catches it instead of waiting for the next edit.
     this.#tableStamp = this.#stamp();
+    const table = readTable(this.#o.table);
     this.#setErrors(table.errors);
     const keepIds = new Set(table.errors.map((e) => e.id).filter((id): id is string => id !== undefined));
     const boots: Promise<void>[] = [];
@@ -99,6 +101,7 @@ export class Supervisor {
     this.#watch();
     this.#o.log.info({ event: 'supervisor-start', pid: process.pid, table: this.#o.table, entries: table.entries.length, errors: table.errors.length }, 'supervising');
     this.#persist();
+    this.refresh(false);
   }
 
   async #boot(unit: Unit, record: UnitRecord | undefined): Promise<void> {

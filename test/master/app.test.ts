@@ -41,6 +41,12 @@ t.test('start on a sysvinit and a busybox host; init respawns a killed container
   const running = await waitFor(lab, (hosts) => hosts.every((h) => h.apps[0]?.state === 'running'));
   t.same(running.map((h) => h.apps[0]?.state), ['running', 'running'], 'running on both hosts');
 
+  // The same start again: every step finds the host as wanted, so every host is ok (runch says "no change").
+  const same = await lab.run(['start', 'hello', '--image', image, '--env', env], 240_000);
+  t.equal(same.exitCode, 0, same.stderr);
+  t.match(same.stdout, /summary: ok=2 changed=0 failed=0 unreachable=0/, 'starting what already runs changes nothing');
+  t.same((await statusOf(lab)).map((h) => h.apps[0]?.pid), running.map((h) => h.apps[0]?.pid), 'and restarts nothing');
+
   const logs = await lab.run(['logs', 'hello', '-n', '5']);
   t.equal(logs.exitCode, 0, logs.stderr);
   t.match(logs.stdout, /vps1 \| .*started \[hi; \$\(touch \/tmp\/pwned\) "quoted" \{\{ lookup\('pipe', 'id'\) \}\}\]/, 'env arrived verbatim');

@@ -51,6 +51,7 @@ t.test('deploy: spread over vendors, rolling update, automatic rollback, rollbac
 
   const second = await lab.run(['deploy', manifest(dir, 'v2', v2)], 300_000);
   t.equal(second.exitCode, 0, await why(second, 0));
+  t.match(second.stdout, /summary: ok=0 changed=2 failed=0 unreachable=0/, 'a new version is a change on both hosts');
   where = await placement(lab);
   t.same(Object.values(where), [digest(v2), digest(v2)], 'both replicas run v2');
   const logs = await lab.run(['logs', 'web', '-n', '50']);
@@ -83,6 +84,9 @@ t.test('deploy: spread over vendors, rolling update, automatic rollback, rollbac
   const converged = await lab.run(['deploy', manifest(dir, 'v1', v1)], 300_000);
   t.equal(converged.exitCode, 0, await why(converged, 0));
   t.match(converged.stdout, /surplus replica/);
+  // The same manifest again: the two kept replicas already run it (ok), only the surplus one changed.
+  const results = [...converged.stdout.matchAll(/^(vps\d+)\s+(ok|changed|failed|unreachable)\s/gm)].map((m) => m[2]).sort();
+  t.same(results, ['changed', 'ok', 'ok'], `a redeploy of the running version is ok where it runs: ${converged.stdout}`);
   where = await placement(lab);
   t.equal(Object.keys(where).length, 2, 'exactly two replicas again');
 });
