@@ -13,12 +13,16 @@ export interface AdhocCall {
   /** Seconds a module may run on a host before ansible gives up on it. */
   taskTimeout?: number;
   become?: boolean;
+  /** More ssh options for this call only (e.g. newnode's first contact with a host). */
+  sshExtraArgs?: string;
 }
 
 /** Why an allowlist: only ansible-core's builtin modules are used, so a run never depends on a collection. */
 export const BUILTIN_MODULES = new Set([
   'ping', 'setup', 'command', 'copy', 'stat', 'file', 'slurp', 'fetch', 'lineinfile', 'get_url', 'unarchive',
-  'find', 'user', 'authorized_key', 'wait_for', 'service', 'apt', 'package', 'tempfile', 'blockinfile',
+  'find', 'user', 'wait_for', 'service', 'apt', 'package', 'tempfile', 'blockinfile',
+  // raw: only newnode's constant probes, before a fresh host has python.
+  'raw',
 ]);
 
 /** Keep ssh from hanging forever on a frozen host: the control master gives up after ~4 s of silence. */
@@ -39,7 +43,7 @@ export function adhocArgv(call: AdhocCall, files: { inventory: string; tree: str
     `--tree=${files.tree}`,
     `--forks=${call.forks ?? 10}`,
     `--timeout=${call.connectTimeout ?? 10}`,
-    `--ssh-extra-args=${SSH_KEEPALIVE}`,
+    `--ssh-extra-args=${call.sshExtraArgs ? `${SSH_KEEPALIVE} ${call.sshExtraArgs}` : SSH_KEEPALIVE}`,
   ];
   if (call.taskTimeout) argv.push(`--task-timeout=${call.taskTimeout}`);
   if (call.limit !== undefined) argv.push(`--limit=${call.limit}`);

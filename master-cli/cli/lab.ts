@@ -11,8 +11,9 @@ export const lab: Command = {
   name: 'lab',
   summary: 'a local lab of simulated VPS hosts (own namespaces, init, sshd on 127.0.1.N)',
   usage: [
-    'vzmaster lab up [--hosts N] [--busybox K] [--vendors V] | down | status [--json] | stop-host NAME | start-host NAME | freeze-host NAME | thaw-host NAME [--dir DIR]',
+    'vzmaster lab up [--hosts N] [--busybox K] [--vendors V] [--fresh F] | down | status [--json] | stop-host NAME | start-host NAME | freeze-host NAME | thaw-host NAME [--dir DIR]',
     '  example: vzmaster lab up --hosts 3 --busybox 1 && vzmaster nodes',
+    '  --fresh F adds F hosts as a vendor hands them over (root password in DIR/hosts/NAME/root-password), for "vzmaster newnode"',
     '  --dir defaults to $VZ_LAB_DIR, else /var/lib/vz-lab',
   ].join('\n'),
   options: {
@@ -20,6 +21,7 @@ export const lab: Command = {
     hosts: { type: 'string' },
     busybox: { type: 'string' },
     vendors: { type: 'string' },
+    fresh: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
   async run({ values, positionals }) {
@@ -33,8 +35,9 @@ export const lab: Command = {
       const hosts = intFlag(lab, 'hosts', values.hosts, 3);
       const busybox = intFlag(lab, 'busybox', values.busybox, hosts >= 3 ? 1 : 0);
       const vendors = intFlag(lab, 'vendors', values.vendors, Math.min(hosts, 3));
-      const state = await labUp({ dir, hosts, busybox, vendors });
-      process.stdout.write(table(['HOST', 'VENDOR', 'INIT', 'ADDRESS'], state.hosts.map((h) => [h.name, h.vendor, h.init, `${h.address}:${h.port}`])));
+      const fresh = intFlag(lab, 'fresh', values.fresh, 0);
+      const state = await labUp({ dir, hosts, busybox, vendors, fresh });
+      process.stdout.write(table(['HOST', 'VENDOR', 'INIT', 'ADDRESS', 'ROLE'], state.hosts.map((h) => [h.name, h.vendor, h.init, `${h.address}:${h.port}`, h.fresh ? 'fresh (newnode)' : 'host'])));
       process.stdout.write(`lab up in ${dir}; inventory ${labPaths(dir).inventory}\n`);
       return 0;
     }
@@ -45,7 +48,7 @@ export const lab: Command = {
     }
     if (action === 'status') {
       const statuses = await labStatus(dir);
-      if (values.json) process.stdout.write(`${JSON.stringify(statuses.map((s) => ({ name: s.host.name, state: s.state, init: s.host.init, vendor: s.host.vendor, address: s.host.address, port: s.host.port })), null, 2)}\n`);
+      if (values.json) process.stdout.write(`${JSON.stringify(statuses.map((s) => ({ name: s.host.name, state: s.state, init: s.host.init, vendor: s.host.vendor, address: s.host.address, port: s.host.port, fresh: s.host.fresh === true })), null, 2)}\n`);
       else process.stdout.write(table(['HOST', 'STATE', 'INIT', 'VENDOR', 'ADDRESS'], statuses.map((s) => [s.host.name, s.state, s.host.init, s.host.vendor, `${s.host.address}:${s.host.port}`])));
       return statuses.every((s) => s.state === 'up') ? 0 : 4;
     }

@@ -13,6 +13,7 @@ const verbs: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./logs.ts')).logs,
   deploy: async () => (await import('./deploy.ts')).deployVerb,
   rollback: async () => (await import('./deploy.ts')).rollbackVerb,
+  newnode: async () => (await import('./newnode.ts')).newnode,
 };
 
 export const VERSION = '0.1.0';

@@ -7,7 +7,8 @@ import type { LabHost } from '../lab/state.ts';
  */
 export function renderLabInventory(hosts: LabHost[], keyFile: string): string {
   const vendors: Record<string, { hosts: Record<string, Record<string, unknown>> }> = {};
-  for (const host of hosts) {
+  // Fresh hosts are not hosts yet: `vzmaster newnode` adds them.
+  for (const host of hosts.filter((h) => !h.fresh)) {
     vendors[host.vendor] ??= { hosts: {} };
     vendors[host.vendor].hosts[host.name] = { ansible_host: host.address, ansible_port: host.port, vz_init: host.init };
   }

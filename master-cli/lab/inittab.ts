@@ -17,13 +17,16 @@ export function renderInittab(flavour: 'sysvinit' | 'busybox', address: string, 
   return `${head}id:2:initdefault:\nssh:2345:respawn:${command}\n`;
 }
 
-/** sshd_config of a lab host: key login as root only, no PAM or DNS (fast, and nothing reaches the machine's). */
-export function renderSshdConfig(): string {
+/**
+ * sshd_config of a lab host: key login as root only, no PAM or DNS (fast, and nothing reaches the machine's). A fresh
+ * host is what a VPS vendor hands over: root may log in with its password (checked against the host's own shadow).
+ */
+export function renderSshdConfig(fresh = false): string {
   return [
     '# written by vzmaster lab',
     'HostKey /etc/ssh/ssh_host_ed25519_key',
-    'PermitRootLogin prohibit-password',
-    'PasswordAuthentication no',
+    fresh ? 'PermitRootLogin yes' : 'PermitRootLogin prohibit-password',
+    fresh ? 'PasswordAuthentication yes' : 'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'UsePAM no',
     'UseDNS no',

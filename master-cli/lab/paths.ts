@@ -37,7 +37,7 @@ export function labPaths(dir: string) {
 }
 export type LabPaths = ReturnType<typeof labPaths>;
 
-/** A host's private directories: copies of /etc and /root, its /var/lib/vz and /var/log, its console log. */
+/** A host's private directories: copies of /etc and /root, its /var/lib/vz and /var/log, its console log; a fresh host's /usr/local. */
 export function hostPaths(paths: LabPaths, name: string) {
   const base = join(paths.hosts, name);
   return {
@@ -46,6 +46,10 @@ export function hostPaths(paths: LabPaths, name: string) {
     root: join(base, 'root'),
     vz: join(base, 'vz'),
     log: join(base, 'log'),
+    home: join(base, 'home'),
+    /** A fresh host's own /usr/local (so the machine's Node is not there), and its root password. */
+    usrLocal: join(base, 'usr-local'),
+    rootPassword: join(base, 'root-password'),
     console: join(base, 'console.log'),
   };
 }

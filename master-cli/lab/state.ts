@@ -12,6 +12,8 @@ const hostSchema = z
     init: z.enum(INIT_FLAVOURS),
     address: z.string().regex(/^127\.0\.1\.(\d{1,3})$/),
     port: z.number().int().min(1).max(65535),
+    /** A fresh VPS for `vzmaster newnode`: root logs in by password only, no vz files, no Node >= 22.15, not in the inventory. */
+    fresh: z.boolean().optional(),
     /** unshare's pid and kernel start time, and those of the host's init (pid 1 inside). */
     pid: z.number().int().positive().optional(),
     startTime: z.number().int().optional(),

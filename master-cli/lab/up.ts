@@ -16,6 +16,8 @@ export interface UpOptions {
   hosts: number;
   busybox: number;
   vendors: number;
+  /** More hosts, after the others, as a vendor hands them over (root password, nothing installed): for newnode. */
+  fresh?: number;
 }
 
 /** Vendor groups vendor_a, vendor_b, ... round robin, so replicas can be spread over vendors. */
@@ -33,7 +35,9 @@ export async function labUp(options: UpOptions): Promise<LabState> {
   if (!Number.isInteger(options.busybox) || options.busybox < 0 || options.busybox > options.hosts)
     throw new VzError('usage', `--busybox ${options.busybox} is out of range: use 0 to --hosts (${options.hosts})`);
   if (!Number.isInteger(options.vendors) || options.vendors < 1 || options.vendors > 26) throw new VzError('usage', `--vendors ${options.vendors} is out of range: use 1 to 26`);
-  checkLabRequirements({ sysvinit: options.busybox < options.hosts, busybox: options.busybox > 0 });
+  const fresh = options.fresh ?? 0;
+  if (!Number.isInteger(fresh) || fresh < 0 || fresh + options.hosts > 50) throw new VzError('usage', `--fresh ${fresh} is out of range: use 0 to ${50 - options.hosts}`);
+  checkLabRequirements({ sysvinit: options.busybox < options.hosts || fresh > 0, busybox: options.busybox > 0, fresh: fresh > 0 });
   const createdDir = !existsSync(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const paths = labPaths(dir);
@@ -46,13 +50,14 @@ export async function labUp(options: UpOptions): Promise<LabState> {
     }
     const state: LabState = { version: 1, dir, createdDir: previous?.createdDir ?? createdDir, createdAt: new Date().toISOString(), hosts: [] };
     try {
-      const addresses = await pickAddresses(options.hosts, dir);
+      const addresses = await pickAddresses(options.hosts + fresh, dir);
       state.hosts = addresses.map(({ address, port }, i): LabHost => ({
         name: `vps${i + 1}`,
         vendor: vendorName(i % options.vendors),
-        init: i >= options.hosts - options.busybox ? 'busybox' : 'sysvinit',
+        init: i >= options.hosts - options.busybox && i < options.hosts ? 'busybox' : 'sysvinit',
         address,
         port,
+        ...(i >= options.hosts ? { fresh: true } : {}),
       }));
       writeLabState(paths.state, state);
       const publicKey = await makeLabKey(paths);

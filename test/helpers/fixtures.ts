@@ -72,23 +72,25 @@ let outputs = 0;
  * stdio, as with runc), an ssh control master or a lab host would hold such a pipe open long after the call.
  * The environment is clean: tap's NODE_OPTIONS hooks must not ride into runch, vzmaster and their children.
  */
-export async function execToFiles(file: string, args: string[], options: { dir: string; env?: Record<string, string>; timeout?: number }) {
+export async function execToFiles(file: string, args: string[], options: { dir: string; env?: Record<string, string>; timeout?: number; stdinFile?: string }) {
   mkdirSync(options.dir, { recursive: true });
   const base = join(options.dir, `.out-${process.pid}-${outputs++}`);
   const out = openSync(`${base}.out`, 'w');
   const err = openSync(`${base}.err`, 'w');
+  const input = options.stdinFile === undefined ? undefined : openSync(options.stdinFile, 'r');
   const result = await execa(file, args, {
     reject: false,
     timeout: options.timeout ?? 30_000,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     extendEnv: false,
-    stdin: 'ignore',
+    stdin: input === undefined ? 'ignore' : (input as 5),
     // execa's types list only small literal fds; any open fd works at run time.
     stdout: out as 3,
     stderr: err as 4,
   }).finally(() => {
     closeSync(out);
     closeSync(err);
+    if (input !== undefined) closeSync(input);
   });
   const stdout = readFileSync(`${base}.out`, 'utf8');
   const stderr = readFileSync(`${base}.err`, 'utf8');

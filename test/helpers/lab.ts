@@ -6,9 +6,9 @@ import { execToFiles } from './fixtures.ts';
 export const VZMASTER = resolve(import.meta.dirname, '../../dist/vzmaster.mjs');
 
 /** Run the built vzmaster; never rejects (see execToFiles: files, not pipes; a clean env). */
-export async function vzmaster(args: string[], options: { env?: Record<string, string>; timeout?: number; scratchDir?: string } = {}) {
+export async function vzmaster(args: string[], options: { env?: Record<string, string>; timeout?: number; scratchDir?: string; stdinFile?: string } = {}) {
   const started = performance.now();
-  const result = await execToFiles(VZMASTER, args, { dir: options.scratchDir ?? tmpdir(), env: options.env, timeout: options.timeout ?? 90_000 });
+  const result = await execToFiles(VZMASTER, args, { dir: options.scratchDir ?? tmpdir(), env: options.env, timeout: options.timeout ?? 90_000, stdinFile: options.stdinFile });
   return { ...result, ms: performance.now() - started };
 }
 
@@ -27,7 +27,7 @@ export interface TestLab {
   env: Record<string, string>;
   inventory: string;
   /** vzmaster with VZ_LAB_DIR pointing at this lab. */
-  run(args: string[], timeout?: number): ReturnType<typeof vzmaster>;
+  run(args: string[], timeout?: number, stdinFile?: string): ReturnType<typeof vzmaster>;
   hosts(): LabHostInfo[];
   /** Every pid the lab recorded (unshare and init per host), read before teardown to check they are gone. */
   pids(): number[];
@@ -39,7 +39,7 @@ export interface TestLab {
  */
 export async function startLab(
   t: { teardown(fn: () => unknown): void },
-  options: { hosts?: number; busybox?: number; dir?: string; env?: Record<string, string> } = {},
+  options: { hosts?: number; busybox?: number; fresh?: number; dir?: string; env?: Record<string, string> } = {},
 ): Promise<TestLab> {
   const parent = mkdtempSync(join(tmpdir(), 'vz-lab-'));
   const dir = options.dir ? join(parent, options.dir) : join(parent, 'lab');
@@ -48,7 +48,7 @@ export async function startLab(
     dir,
     env,
     inventory: join(dir, 'inventory.yml'),
-    run: (args, timeout) => vzmaster(args, { env, timeout, scratchDir: parent }),
+    run: (args, timeout, stdinFile) => vzmaster(args, { env, timeout, scratchDir: parent, stdinFile }),
     hosts: () => (JSON.parse(readFileSync(join(dir, 'lab.json'), 'utf8')) as { hosts: LabHostInfo[] }).hosts,
     pids: () => lab.hosts().flatMap((h) => [h.pid, h.initPid].filter((p): p is number => typeof p === 'number')),
   };
@@ -56,7 +56,7 @@ export async function startLab(
     await vzmaster(['lab', 'down', '--dir', dir], { scratchDir: parent });
     rmSync(parent, { recursive: true, force: true });
   });
-  const up = await lab.run(['lab', 'up', '--dir', dir, '--hosts', String(options.hosts ?? 3), '--busybox', String(options.busybox ?? 1)], 120_000);
+  const up = await lab.run(['lab', 'up', '--dir', dir, '--hosts', String(options.hosts ?? 3), '--busybox', String(options.busybox ?? 1), '--fresh', String(options.fresh ?? 0)], 120_000);
   if (up.exitCode !== 0) throw new Error(`lab up failed: ${up.stderr}`);
   return lab;
 }

@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import t from 'tap';
+import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
+import { startLab } from '../helpers/lab.ts';
+
+const VZIMAGE = resolve(import.meta.dirname, '../../dist/vzimage.cjs');
+
+function sleeperImage(dir: string): string {
+  const bundle = busyboxBundle(join(dir, 'app'), { args: ['sh', '-c', 'echo "up as $(id -u)"; exec sleep 1000'], env: ['PATH=/bin'] });
+  execFileSync(VZIMAGE, ['pack', bundle, '-o', join(dir, 'images'), '--app', 'nn'], { stdio: 'ignore' });
+  return join(dir, 'images', readdirSync(join(dir, 'images')).find((f) => f.endsWith('.tar.gz'))!);
+}
+
+t.test('newnode: a fresh VPS (root password only, Node too old) becomes a host that deploys', async (t) => {
+  const dir = scratch(t);
+  const machineHadVzHome = existsSync('/home/vz');
+  // vps1 a ready host; vps2 fresh: root logs in by password only, nothing of vz on it, /usr/bin/node (if any) is old.
+  const lab = await startLab(t, { hosts: 1, busybox: 0, fresh: 1 });
+  const fresh = lab.hosts().find((h) => h.name === 'vps2')!;
+  const hostDir = join(lab.dir, 'hosts', 'vps2');
+  const password = readFileSync(join(hostDir, 'root-password'), 'utf8').trim();
+  const inventoryBefore = readFileSync(lab.inventory, 'utf8');
+  t.notMatch(inventoryBefore, /vps2/, 'a fresh host is not in the inventory');
+
+  // Bad input: one line each, nothing written.
+  const bad: [string[], RegExp][] = [
+    [['newnode'], /name the host's address/],
+    [['newnode', fresh.address], /--vendor is needed/],
+    [['newnode', '1.2.3.4;id', '--vendor', 'b'], /is not an IP address or host name/],
+    [['newnode', fresh.address, '--vendor', 'b-c'], /--vendor "b-c" is invalid/],
+    [['newnode', fresh.address, '--vendor', 'b', '--user', 'root'], /--user root defeats the point/],
+    [['newnode', fresh.address, '--vendor', 'b', '--port', '99999'], /--port 99999 is not a port/],
+    [['newnode', fresh.address, '--vendor', 'b', '--password-file', join(dir, 'missing')], /--password-file .* cannot be read/],
+  ];
+  for (const [args, message] of bad) {
+    const result = await lab.run(args);
+    t.equal(result.exitCode, 1, `${args.join(' ')} fails`);
+    t.match(result.stderr, message, args.join(' '));
+    t.equal(result.stderr.trim().split('\n').length, 1, 'in one line');
+  }
+  // No password and no key yet: told to pass -k.
+  const noKey = await lab.run(['newnode', fresh.address, '--vendor', 'b', '--name', 'vps2', '-q'], 120_000);
+  t.equal(noKey.exitCode, 1);
+  t.match(noKey.stderr, /cannot log in as vz .*pass -k/);
+  // A wrong password, piped to -k: refused by the host, nothing recorded.
+  const wrong = join(dir, 'wrong');
+  writeFileSync(wrong, 'not-the-password\n');
+  const refused = await lab.run(['newnode', fresh.address, '--vendor', 'b', '--name', 'vps2', '-k', '-q'], 120_000, wrong);
+  t.equal(refused.exitCode, 1);
+  t.match(refused.stderr, /newnode 127\.0\.1\.\d+: look: .*(Permission denied|Invalid\/incorrect password)/);
+  t.equal(readFileSync(lab.inventory, 'utf8'), inventoryBefore, 'the inventory is untouched after every failure');
+
+  // The real thing: root's password piped to -k.
+  const right = join(dir, 'right');
+  writeFileSync(right, `${password}\n`);
+  const made = await lab.run(['newnode', fresh.address, '--vendor', 'b', '--name', 'vps2', '-k', '--json'], 300_000, right);
+  t.equal(made.exitCode, 0, made.stderr);
+  const report = JSON.parse(made.stdout);
+  t.equal(report.facts.init, 'sysvinit', 'init detected');
+  t.match(report.facts.os, /Debian/, 'OS detected');
+  t.match(report.facts.node, /^v(2[3-9]|22\.(1[5-9]|[2-9]\d))/, 'Node >= 22.15 on the host');
+  t.equal(report.nodeInstalled, process.version, 'installed from the master (the fresh host had none recent enough)');
+  t.match(report.facts.runch, /^\d+\.\d+\.\d+/, 'runch runs there');
+  t.equal(report.inventoryChange, 'added');
+  t.ok(existsSync(join(hostDir, 'usr-local', 'bin', 'node')), 'node went to the host\'s /usr/local');
+  t.match(readFileSync(join(hostDir, 'etc', 'sudoers.d', 'vz-vz'), 'utf8'), /^vz ALL=\(ALL:ALL\) NOPASSWD: ALL$/m, 'passwordless sudo for vz');
+  t.match(readFileSync(join(hostDir, 'home', 'vz', '.ssh', 'authorized_keys'), 'utf8'), /^ssh-ed25519 \S+ vzmaster$/m, 'the key is authorized');
+  t.match(readFileSync(join(hostDir, 'etc', 'shadow'), 'utf8'), /^vz:\*:/m, 'vz has no password and is not locked');
+  t.equal(existsSync('/home/vz'), machineHadVzHome, 'nothing landed in the machine\'s /home');
+  const inventory = readFileSync(lab.inventory, 'utf8');
+  t.match(inventory, /vendor_b:\n\s+hosts:\n\s+vps2:\n\s+ansible_host: 127\.0\.1\.\d+\n\s+ansible_port: 22\n\s+ansible_user: vz\n\s+ansible_become: true/, 'recorded in its vendor group, as vz with sudo');
+  t.ok(inventory.startsWith(inventoryBefore.split('\n').slice(0, 3).join('\n')), 'the rest of the inventory stays');
+
+  // Again, without the password: the key works now, nothing changes, the inventory stays byte for byte.
+  const again = await lab.run(['newnode', fresh.address, '--vendor', 'b', '--name', 'vps2', '--json'], 120_000);
+  t.equal(again.exitCode, 0, again.stderr);
+  t.equal(JSON.parse(again.stdout).changed, false, 'a rerun changes nothing');
+  t.equal(readFileSync(lab.inventory, 'utf8'), inventory);
+
+  // The new host is an ordinary host now: nodes sees it, an app starts there through sudo and runs.
+  const nodes = await lab.run(['nodes', '--json']);
+  t.equal(nodes.exitCode, 0, nodes.stderr);
+  const vps2 = JSON.parse(nodes.stdout).nodes.find((n: { host: string }) => n.host === 'vps2');
+  t.equal(vps2.status, 'ok');
+  const started = await lab.run(['start', 'nn', '--image', sleeperImage(dir), '--limit', 'vps2'], 240_000);
+  t.equal(started.exitCode, 0, started.stderr);
+  let state = '';
+  for (let i = 0; i < 40 && state !== 'running'; i++) {
+    const status = JSON.parse((await lab.run(['status', 'nn', '--json'])).stdout);
+    state = status.hosts.find((h: { host: string }) => h.host === 'vps2')?.apps[0]?.state ?? '';
+    if (state !== 'running') await new Promise((r) => setTimeout(r, 500));
+  }
+  t.equal(state, 'running', 'the app runs on the new host');
+  const logs = await lab.run(['logs', 'nn', '--limit', 'vps2']);
+  t.match(logs.stdout, /vps2 \| .*up as 0/, 'it ran, as root per its config');
+});
