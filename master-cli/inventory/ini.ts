@@ -1,7 +1,7 @@
 import { VzError } from '../../runch/lib/errors.ts';
 import { addHost, emptyRaw, type RawInventory } from './raw.ts';
 
-/** Split a host line the way ansible's INI plugin does: whitespace, with '…' and "…" quoting. */
+/** Split a host line the way ansible's INI plugin does (shlex with comments): whitespace, '…' and "…" quoting, "#" to the end. */
 export function splitLine(line: string, where: string): string[] {
   const out: string[] = [];
   let current = '';
@@ -11,6 +11,8 @@ export function splitLine(line: string, where: string): string[] {
     if (quote) {
       if (char === quote) quote = undefined;
       else current += char;
+    } else if (char === '#' && !has) {
+      break;
     } else if (char === '"' || char === "'") {
       quote = char;
       has = true;
