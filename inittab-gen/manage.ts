@@ -1,6 +1,7 @@
 import { realpathSync, rmSync } from 'node:fs';
 import { VzError } from '../runch/lib/errors.ts';
 import type { StateStore } from '../runch/state/store.ts';
+import { notifySupervisor } from '../supervisor/control.ts';
 import { disableEntry, enableEntry } from '../supervisor/edit.ts';
 import { DEFAULT_LOG_DIR } from '../supervisor/logs/file.ts';
 import { stateDir } from '../supervisor/state/file.ts';
@@ -78,7 +79,10 @@ export async function editAndApply(options: HostOptions, id: string, edit: Edit)
     if (edit.kind === 'add' || edit.kind === 'set') await enableEntry(id, { table: options.table, stateDir: supervisorDir, bundle: edit.bundle, action: { action: edit.once ? 'once' : 'respawn' } });
     else if (edit.kind === 'start') await enableEntry(id, { table: options.table, stateDir: supervisorDir });
     else if (edit.kind === 'stop') await disableEntry(id, options.table, supervisorDir);
-    else await updateEntry(options.table, id, () => undefined);
+    else {
+      await updateEntry(options.table, id, () => undefined);
+      notifySupervisor(supervisorDir); // supervisor mode: it stops the removed entry's container now
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EROFS' || code === 'EACCES')
