@@ -19,7 +19,7 @@ export function parseEnvFlags(command: string, values: unknown): Record<string, 
 
 export const start: Command = {
   name: 'start',
-  summary: 'run an app on hosts: install runch, push the image, unpack, register, apply to init',
+  summary: 'run an app on hosts: install runch, push the image, unpack, register, apply (init or supervisor mode: the host\'s vz_mode)',
   usage: 'vzmaster start <APP> --image FILE [--env NAME=VALUE]... [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster start hello --image images/9551d3....tar.gz --env GREETING=hi --limit host1',
   options: { ...TARGET_OPTIONS, image: { type: 'string' }, env: { type: 'string', multiple: true } },
   async run({ values, positionals }) {

@@ -5,7 +5,7 @@ import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 
 export const stop: Command = {
   name: 'stop',
-  summary: 'stop an app for good on hosts (its entry goes off; init stops it; "start" brings it back)',
+  summary: 'stop an app for good on hosts (its entry goes off; init or the host\'s supervisor stops it; "start" brings it back)',
   usage: 'vzmaster stop <APP> [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster stop hello',
   options: { ...TARGET_OPTIONS },
   async run({ values, positionals }) {

@@ -17,7 +17,8 @@ const USAGE = `runch init <apply|add|set|remove|start|stop|status|mode|detect|ex
   runch init stop web1 | start web1     entry off (stopped for good) / back on
   runch init remove web1                entry gone, its process stopped
   runch init status [web1] [--json]     either mode (supervisor mode: what the supervisor reports)
-  runch init mode [init|supervisor]     show or switch the host's mode (supervisor: init respawns runch supervise)
+  runch init mode [init|supervisor]     show or switch the host's mode (supervisor: init respawns runch supervise);
+                                        kept in the file "mode" beside the table
   runch init detect                     which init runs here, and what vz supports
   runch init exec web1                  (run by init) wait out the backoff, then become the container
   flags: --table FILE (default $VZ_TABLE or /etc/vz/table), --log-dir DIR (default $VZ_LOG_DIR or /var/log/vz),
