@@ -70,10 +70,19 @@ export interface StartOptions {
   config?: Record<string, unknown>;
 }
 
+/**
+ * What names a version on a host: the image, and the config sent with it. Why the config too: init's line and the
+ * table name only the bundle directory, so an env-only change written into the running version's directory would
+ * never restart the app; a new directory makes `runch init set` restart it like any new version.
+ */
+export function versionDigest(imageDigestHex: string, config?: Record<string, unknown>): string {
+  if (!config) return imageDigestHex;
+  return createHash('sha256').update(imageDigestHex).update('\0').update(JSON.stringify(config)).digest('hex');
+}
+
 /** Unpack a pushed image into the app's bundle directory, register the app in the host's table, apply to init. */
 export async function startApp(steps: HostSteps, options: StartOptions): Promise<string> {
-  const digest = imageDigest(options.imageFile);
-  const bundle = hostBundleDir(options.app, digest);
+  const bundle = hostBundleDir(options.app, versionDigest(imageDigest(options.imageFile), options.config));
   // Unpacked already where the bundle's rootfs exists (a directory per digest never changes): only the others
   // unpack. (unarchive's own `creates` would skip, and the tree callback writes nothing for a skipped host.)
   const stats = await steps.run('unpack', { module: 'stat', args: { path: `${bundle}/rootfs`, get_checksum: false, get_mime: false, get_attributes: false } });

@@ -47,6 +47,19 @@ t.test('start on a sysvinit and a busybox host; init respawns a killed container
   t.match(same.stdout, /summary: ok=2 changed=0 failed=0 unreachable=0/, 'starting what already runs changes nothing');
   t.same((await statusOf(lab)).map((h) => h.apps[0]?.pid), running.map((h) => h.apps[0]?.pid), 'and restarts nothing');
 
+  // Only the env changes: a new version all the same, so the app restarts with it.
+  const changedEnv = await lab.run(['start', 'hello', '--image', image, '--env', 'GREETING=changed'], 240_000);
+  t.equal(changedEnv.exitCode, 0, changedEnv.stderr);
+  t.match(changedEnv.stdout, /summary: ok=0 changed=2 failed=0 unreachable=0/, 'an env change is a change');
+  const restarted = await waitFor(lab, (hosts) => hosts.every((h, i) => h.apps[0]?.state === 'running' && h.apps[0]?.pid !== running[i].apps[0]?.pid));
+  t.ok(restarted.every((h, i) => h.apps[0]?.pid !== running[i].apps[0]?.pid), 'and restarts the app on every host');
+  const changedLogs = await lab.run(['logs', 'hello', '-n', '1']);
+  t.match(changedLogs.stdout, /vps1 \| .*started \[changed\]/, 'which now sees the new value');
+  t.match(changedLogs.stdout, /vps2 \| .*started \[changed\]/);
+  const back = await lab.run(['start', 'hello', '--image', image, '--env', env], 240_000);
+  t.equal(back.exitCode, 0, back.stderr);
+  running.splice(0, running.length, ...(await waitFor(lab, (hosts) => hosts.every((h, i) => h.apps[0]?.state === 'running' && h.apps[0]?.pid !== restarted[i].apps[0]?.pid))));
+
   const logs = await lab.run(['logs', 'hello', '-n', '5']);
   t.equal(logs.exitCode, 0, logs.stderr);
   t.match(logs.stdout, /vps1 \| .*started \[hi; \$\(touch \/tmp\/pwned\) "quoted" \{\{ lookup\('pipe', 'id'\) \}\}\]/, 'env arrived verbatim');
