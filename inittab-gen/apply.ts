@@ -95,7 +95,7 @@ async function commit(options: ApplyOptions, changes: Change[]): Promise<void> {
 async function stopAll(options: ApplyOptions, ids: string[]): Promise<void> {
   for (const id of ids) {
     const entry = options.entries.find((e) => e.id === id);
-    await stopContainer(options.store, id, entry?.stopSignal ?? 'SIGTERM', entry?.stopTimeoutMs ?? 10_000);
+    await stopContainer(options.store, id, entry?.stopSignal ?? 'SIGTERM', entry?.stopTimeoutMs ?? 10_000, entry?.inittabId);
   }
 }
 

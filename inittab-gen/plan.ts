@@ -4,6 +4,7 @@ import type { InitEntry } from './entry.ts';
 import { assignInittabIds } from './ids.ts';
 import { foreignUses, parseInittab } from './inittab-text.ts';
 import { type Launcher, processField, processWords } from './process-field.ts';
+import { checkRefUnique, isRef } from './reference.ts';
 import { busyboxBlockLines, idsInBlock, sysvinitBlockLines, sysvinitTabFile } from './render-inittab.ts';
 import { openrcService, systemdUnit } from './render-units.ts';
 
@@ -83,7 +84,8 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
     const block: string[] = [];
     if (dialect === 'busybox') {
       for (const entry of entries) {
-        const process = processField(entry.id, launcher, 'busybox');
+        const process = processField(entry.id, launcher, 'busybox', entry.inittabId);
+        if (isRef(process.slice(process.lastIndexOf(' ') + 1))) checkRefUnique(entries, entry);
         const clash = foreign.processes.get(process);
         if (clash && active(entry))
           throw new VzError('invalid-config', `entry "${entry.id}": ${clash} already runs "${process}" (busybox init keys entries by command): remove that line`);
@@ -94,7 +96,7 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
     } else {
       const ids = assignInittabIds(entries, foreign.ids);
       for (const entry of entries) {
-        const lines = sysvinitBlockLines(entry, ids.get(entry.id)!, processField(entry.id, launcher, 'sysvinit'));
+        const lines = sysvinitBlockLines(entry, ids.get(entry.id)!, processField(entry.id, launcher, 'sysvinit', ids.get(entry.id)));
         block.push(...lines);
         if (active(entry)) after.set(entry.id, lines.join('\n'));
       }
@@ -128,7 +130,7 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
       const words = processWords(entry.id, launcher);
       const text =
         dialect === 'sysvinit-dir'
-          ? sysvinitTabFile(entry, ids!.get(entry.id)!, processField(entry.id, launcher, 'sysvinit'))
+          ? sysvinitTabFile(entry, ids!.get(entry.id)!, processField(entry.id, launcher, 'sysvinit', ids!.get(entry.id)))
           : dialect === 'systemd'
             ? systemdUnit(entry, words)
             : openrcService(entry, words);

@@ -1,4 +1,5 @@
 import { VzError } from '../runch/lib/errors.ts';
+import { entryRef } from './reference.ts';
 
 /** How init reaches runch on this host: absolute paths (init's PATH has no /usr/local/bin), non-default flags only. */
 export interface Launcher {
@@ -43,13 +44,22 @@ export function processWords(id: string, launcher: Launcher): string[] {
   return words;
 }
 
-export function processField(id: string, launcher: Launcher, dialect: keyof typeof PROCESS_LIMIT): string {
-  const field = processWords(id, launcher).join(' ');
+/**
+ * The entry's field for this dialect: with its full id when that fits (a readable line), else naming the entry by its
+ * reference (`@<inittab id>`, reference.ts), which `runch init exec` resolves through the table. Only when even that
+ * is too long (the paths themselves) is the entry refused.
+ */
+export function processField(id: string, launcher: Launcher, dialect: keyof typeof PROCESS_LIMIT, inittabId?: string): string {
   const limit = PROCESS_LIMIT[dialect];
-  if (field.length > limit)
-    throw new VzError(
-      'invalid-config',
-      `entry "${id}": the ${dialect} process field would be ${field.length} characters, over init's ${limit}: use shorter paths for node, runch, --root or --table (or a shorter id)`,
-    );
-  return field;
+  const field = processWords(id, launcher).join(' ');
+  if (field.length <= limit) return field;
+  const ref = entryRef({ id, inittabId });
+  const short = processWords(ref, launcher).join(' ');
+  if (short.length <= limit) return short; // (supervisor mode's field names no entry: never shorter)
+  const via = short.length < field.length ? `, even naming the entry by its inittab id (${ref})` : '';
+  throw new VzError(
+    'invalid-config',
+    `entry "${id}": the ${dialect} process field would be ${Math.min(field.length, short.length)} characters${via}, over init's ${limit}: use shorter paths for node, runch, --root, --table or --log-dir`,
+  );
 }
+

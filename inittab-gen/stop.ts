@@ -8,9 +8,14 @@ import { isAlive, listPids, processStartTime } from '../runch/lib/proc.ts';
 import { parseSignal } from '../runch/lib/signals.ts';
 import type { StateStore } from '../runch/state/store.ts';
 import { SUPERVISOR_ID } from './mode.ts';
+import { execNames } from './reference.ts';
 
-/** runch processes still waiting (backoff) to become container `id`: they must not exec after a stop. */
-export function pendingExecPids(id: string): number[] {
+/**
+ * runch processes still waiting (backoff) to become container `id`: they must not exec after a stop. init names the
+ * container by its id or, when that is too long for the process field, by its reference `@<inittab id>`.
+ */
+export function pendingExecPids(id: string, inittabId?: string): number[] {
+  const names = execNames(id, inittabId);
   const found: number[] = [];
   for (const pid of listPids()) {
     if (pid === process.pid) continue;
@@ -21,7 +26,7 @@ export function pendingExecPids(id: string): number[] {
       continue;
     }
     const at = argv.indexOf('init');
-    if (at > 0 && argv[at + 1] === 'exec' && argv.at(-1) === id) found.push(pid);
+    if (at > 0 && argv[at + 1] === 'exec' && names.has(argv.at(-1)!)) found.push(pid);
     // Supervisor mode's entry: the supervisor itself (it stops its containers on TERM).
     else if (id === SUPERVISOR_ID && argv.includes('supervise') && argv.some((a) => /runch/.test(a))) found.push(pid);
   }
@@ -41,11 +46,11 @@ async function waitAllGone(pids: { pid: number; start: number | undefined }[], t
  * Stop container `id` for good: the stop signal to every process of it (and to a runch still in its backoff),
  * KILL after the timeout, then delete it (mounts, state). Init's own entry must already be gone or off.
  */
-export async function stopContainer(store: StateStore, id: string, stopSignal: string, timeoutMs: number): Promise<void> {
+export async function stopContainer(store: StateStore, id: string, stopSignal: string, timeoutMs: number, inittabId?: string): Promise<void> {
   const signal = parseSignal(stopSignal);
   await withLock(store.lockPath(id), `container "${id}"`, async () => {
     const state = store.exists(id) ? store.load(id) : undefined;
-    const targets = [...pendingExecPids(id)];
+    const targets = [...pendingExecPids(id, inittabId)];
     if (state && state.status !== 'stopped') targets.push(...containerPids(state));
     const tracked = [...new Set(targets)].map((pid) => ({ pid, start: processStartTime(pid) }));
     if (tracked.length > 0) {

@@ -20,7 +20,9 @@ const USAGE = `runch init <apply|add|set|remove|start|stop|status|mode|detect|ex
   runch init mode [init|supervisor]     show or switch the host's mode (supervisor: init respawns runch supervise);
                                         kept in the file "mode" beside the table
   runch init detect                     which init runs here, and what vz supports
-  runch init exec web1                  (run by init) wait out the backoff, then become the container
+  runch init exec web1                  (run by init) wait out the backoff, then become the container; init names
+                                        an id too long for its line by its inittab id, "@k3x9" (stop, start,
+                                        remove and status take that form too)
   flags: --table FILE (default $VZ_TABLE or /etc/vz/table), --log-dir DIR (default $VZ_LOG_DIR or /var/log/vz),
          --init sysvinit|sysvinit-block|busybox|systemd|openrc, --telinit PATH`;
 
@@ -69,10 +71,11 @@ export const init: Command = {
       return 0;
     };
     if (sub === 'exec') {
-      const id = idArg(sub, positionals);
+      // The container's id, or its reference `@<inittab id>` when the id did not fit init's process field.
+      const name = idArg(sub, positionals);
       let entry;
       try {
-        entry = loadEntries(host.table).find((e) => e.id === id);
+        entry = (await import('../../inittab-gen/reference.ts')).resolveName(loadEntries(host.table), name, host.table);
       } catch (error) {
         // Init respawns at once: a table that cannot be read must not become 10 spawns in 120 s (init's limit).
         process.stderr.write(`runch: ${(error as Error).message} (retrying in ${EXEC_ERROR_WAIT_MS / 1000} s)\n`);
@@ -81,10 +84,12 @@ export const init: Command = {
       }
       if (!entry || entry.action === 'off') {
         // The table changed behind init's back (an editor, a supervisor-mode kill): apply it, and init stops us.
-        process.stderr.write(`runch: entry "${id}" is ${entry ? 'off' : 'gone'} in ${host.table} but init still runs it: applying the table\n`);
+        const what = entry ? `entry "${entry.id}" is off` : name.startsWith('@') ? `no entry has inittab id "${name.slice(1)}" (${name})` : `entry "${name}" is gone`;
+        process.stderr.write(`runch: ${what} in ${host.table} but init still runs it: applying the table\n`);
         await (await lib.manage()).applyHost(host);
         return 0;
       }
+      const id = entry.id;
       // No process of vz stays to watch the log's size: it is rotated (the table's log-size, log-keep) at each start.
       const table = (await import('../../supervisor/table/index.ts')).readTable(host.table).entries.find((e) => e.id === id);
       if (table) rotateIfBig(host.logDir, id, table.logSize, table.logKeep);
@@ -98,8 +103,15 @@ export const init: Command = {
       throw new VzError('usage', `init ${sub}: --mode "${wantedMode}" is no mode: use init or supervisor`);
     if (wantedMode !== undefined && sub !== 'set') throw new VzError('usage', `init ${sub}: --mode goes with "set" only (or use "runch init mode ${wantedMode}")`);
     if (sub === 'apply') return report(await (await lib.manage()).applyHost(host));
+    // A reference seen in init's line (`@<inittab id>`) names its entry wherever an existing entry is meant.
+    const existingId = async (word: string) => {
+      if (!word.startsWith('@')) return word;
+      const found = (await import('../../inittab-gen/reference.ts')).resolveName(loadEntries(host.table), word, host.table);
+      if (!found) throw new VzError('not-found', `no entry of the table ${host.table} has inittab id "${word.slice(1)}" (${word}): see "runch init status"`);
+      return found.id;
+    };
     if (sub === 'add' || sub === 'set' || sub === 'remove' || sub === 'start' || sub === 'stop') {
-      const id = idArg(sub, positionals);
+      const id = sub === 'add' || sub === 'set' ? idArg(sub, positionals) : await existingId(idArg(sub, positionals));
       const { editAndApply, resetTally, switchMode } = await lib.manage();
       let edit: import('../../inittab-gen/manage.ts').Edit;
       let switched = false;
@@ -160,7 +172,7 @@ export const init: Command = {
     }
     if (sub === 'status') {
       const all = loadEntries(host.table);
-      const entries = positionals[1] ? [findEntry(all, positionals[1], host.table)] : all;
+      const entries = positionals[1] ? [findEntry(all, await existingId(positionals[1]), host.table)] : all;
       const { formatStatus, initStatus } = await import('../../inittab-gen/status.ts');
       if (readMode(modeFile(host.table)) === 'supervisor') {
         const { supervisedStatus } = await import('../../inittab-gen/supervised.ts');
