@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { VzError } from '../../runch/lib/errors.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostResult } from '../ansible/result.ts';
@@ -101,8 +101,25 @@ export async function startApp(steps: HostSteps, options: StartOptions): Promise
   const modes = hostModes(steps.inventory);
   for (const [mode, hosts] of byMode(steps.hosts ?? [], modes))
     await steps.run('register', { module: 'command', args: runchArgv('init', 'set', options.app, '--bundle', bundle, '--mode', mode, ...HOST_RUNCH_FLAGS) }, hosts, changedUnlessSaid);
+  await steps.run('prune', { module: 'command', args: { argv: ['sh', '-c', PRUNE_VERSIONS, 'vz-prune', dirname(bundle), basename(bundle), String(KEPT_VERSIONS)] } }, undefined, (r) => (r.result.stdout ?? '') !== '');
   return bundle;
 }
+
+/** Versions of an app a host keeps: the running one and the newest others, so a rollback needs no new unpack. */
+export const KEPT_VERSIONS = 3;
+
+/**
+ * Removes an app's older version directories on a host (cheap VPS disks are small, and every env change is a
+ * version): all but the newest "$3" by mtime, never "$2" (the one just set). Constant text; the app's directory and
+ * names arrive as arguments. Prints each directory it removes.
+ */
+const PRUNE_VERSIONS = `cd "$1" || exit 0
+ls -1t | tail -n +"$(($3 + 1))" | while IFS= read -r old; do
+  [ "$old" = "$2" ] && continue
+  case $old in *[!0-9a-f]*) continue ;; esac
+  rm -rf -- "$old" && echo "$old"
+done
+`;
 
 /** runch's own verdict on an edit (the command module always reports changed). */
 function changedUnlessSaid(r: HostResult): boolean {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
@@ -56,8 +56,17 @@ t.test('start on a sysvinit and a busybox host; init respawns a killed container
   const changedLogs = await lab.run(['logs', 'hello', '-n', '1']);
   t.match(changedLogs.stdout, /vps1 \| .*started \[changed\]/, 'which now sees the new value');
   t.match(changedLogs.stdout, /vps2 \| .*started \[changed\]/);
+  // Older versions on vps1 (as many deploys would leave): the next start keeps the newest three, the running one too.
+  const versions = join(lab.dir, 'hosts', 'vps1', 'vz', 'bundles', 'hello');
+  const current = readdirSync(versions).sort();
+  t.equal(current.length, 2, 'two versions so far: the first env and the changed one');
+  for (const [i, old] of ['0000000000000001', '0000000000000002', '0000000000000003'].entries()) {
+    mkdirSync(join(versions, old, 'rootfs'), { recursive: true });
+    utimesSync(join(versions, old), new Date(Date.UTC(2020, 0, i + 1)), new Date(Date.UTC(2020, 0, i + 1)));
+  }
   const back = await lab.run(['start', 'hello', '--image', image, '--env', env], 240_000);
   t.equal(back.exitCode, 0, back.stderr);
+  t.same(readdirSync(versions).sort(), ['0000000000000003', ...current].sort(), 'older versions pruned, the newest three kept');
   running.splice(0, running.length, ...(await waitFor(lab, (hosts) => hosts.every((h, i) => h.apps[0]?.state === 'running' && h.apps[0]?.pid !== restarted[i].apps[0]?.pid))));
 
   const logs = await lab.run(['logs', 'hello', '-n', '5']);
