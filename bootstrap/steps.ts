@@ -52,8 +52,11 @@ class Stage {
     this.report = report;
   }
 
-  /** readOnly: a probe through command or raw, which ansible always counts as a change; it changes nothing. */
-  async run(label: string, call: AdhocCall, tolerate: ('failed' | 'unreachable')[] = [], readOnly = false): Promise<HostResult> {
+  /**
+   * tolerate: verdicts returned instead of thrown. readOnly: a probe through command or raw, which ansible always
+   * counts as a change; it changes nothing. silent: a try whose failure is expected (not reported as a step).
+   */
+  async run(label: string, call: AdhocCall, how: { tolerate?: ('failed' | 'unreachable')[]; readOnly?: boolean; silent?: boolean } = {}): Promise<HostResult> {
     const { options } = this;
     const outcome = await runAdhoc(
       { inventory: this.inventory, stateDir: options.stateDir, ansibleConfig: options.ansibleConfig },
@@ -62,11 +65,14 @@ class Stage {
       { ...call, connectTimeout: options.connectTimeout, taskTimeout: options.taskTimeout, sshExtraArgs: '-o StrictHostKeyChecking=accept-new' },
     );
     const reported = outcome.hosts[0];
-    const result = readOnly && reported?.status === 'changed' ? { ...reported, status: 'ok' as const } : reported;
+    const result = how.readOnly && reported?.status === 'changed' ? { ...reported, status: 'ok' as const } : reported;
     if (!result) throw new VzError('system', `newnode ${options.address}: ${label}: ansible reported nothing for the host`);
-    this.report.push({ label, status: result.status });
-    options.onStep?.(label, result);
-    if ((result.status === 'failed' || result.status === 'unreachable') && !tolerate.includes(result.status))
+    const bad = result.status === 'failed' || result.status === 'unreachable';
+    if (!(how.silent && bad)) {
+      this.report.push({ label, status: result.status });
+      options.onStep?.(label, result);
+    }
+    if (bad && !how.tolerate?.includes(result.status as 'failed' | 'unreachable'))
       throw new VzError('system', `newnode ${options.address}: ${label}: ${result.message}`);
     return result;
   }
@@ -75,7 +81,9 @@ class Stage {
 /**
  * From a fresh VPS to a vz host, every step an ansible builtin module (raw only before python exists), each safe
  * to repeat: a rerun after a failure converges, and a rerun on a ready host changes nothing.
- * 1. as root, with its password: python3 and sudo if missing, the user, its authorized key, passwordless sudo;
+ * 1. as root (with its password, or with the key when the vendor installed it for root; skipped on a rerun without a
+ *    password, when the user already logs in and sudoes): python3 and sudo if missing, the user, its authorized key,
+ *    passwordless sudo;
  * 2. as that user, with the key, through sudo (proving both): Node >= 22.15 if missing, runch, the host's facts.
  */
 export async function bootstrapHost(options: BootstrapOptions): Promise<BootstrapReport> {
@@ -85,19 +93,25 @@ export async function bootstrapHost(options: BootstrapOptions): Promise<Bootstra
   const steps: BootstrapReport['steps'] = [];
   try {
     const base = { name: options.name, address: options.address, port: options.port };
-    if (options.password !== undefined) await asRoot(new Stage(options, dir, { ...base, user: 'root', password: options.password }, steps), options);
     const user = new Stage(options, dir, { ...base, user: options.user, keyFile: options.keyFile, become: true }, steps);
-    const whoami = await user.run('sudo', { module: 'command', args: { argv: ['id', '-u'] } }, ['failed', 'unreachable'], true);
-    if (whoami.status === 'unreachable' || whoami.status === 'failed') {
-      const why = options.password === undefined ? `cannot log in as ${options.user} with ${options.keyFile} (${whoami.message}): pass -k for a first login as root with its password` : `${options.user} cannot log in or use sudo: ${whoami.message}`;
-      throw new VzError('system', `newnode ${options.address}: ${why}`);
+    const sudo = { module: 'command', args: { argv: ['id', '-u'] } };
+    const ready = options.password === undefined && (await user.run('sudo', sudo, { tolerate: ['failed', 'unreachable'], readOnly: true, silent: true })).status === 'ok';
+    if (options.password !== undefined) await asRoot(new Stage(options, dir, { ...base, user: 'root', password: options.password }, steps), options);
+    else if (!ready) {
+      const root = new Stage(options, dir, { ...base, user: 'root', keyFile: options.keyFile }, steps);
+      const login = await root.run('look', { module: 'raw', args: { _raw_params: 'true' } }, { tolerate: ['failed', 'unreachable'], readOnly: true, silent: true });
+      if (login.status !== 'ok')
+        throw new VzError('system', `newnode ${options.address}: neither ${options.user} nor root logs in with ${options.keyFile} (${login.message}): pass -k for a first login as root with its password`);
+      await asRoot(root, options);
     }
+    const whoami = await user.run('sudo', sudo, { tolerate: ['failed', 'unreachable'], readOnly: true });
+    if (whoami.status === 'unreachable' || whoami.status === 'failed') throw new VzError('system', `newnode ${options.address}: ${options.user} cannot log in or use sudo: ${whoami.message}`);
     if (String(whoami.result.stdout).trim() !== '0') throw new VzError('system', `newnode ${options.address}: sudo as ${options.user} did not give root (id -u printed ${JSON.stringify(whoami.result.stdout)})`);
     const nodeInstalled = await ensureNode(user, options);
     await user.run('runch', { module: 'file', args: { path: `${VZ_HOME}/bin`, state: 'directory', mode: '0755' } });
     await user.run('runch', { module: 'copy', args: { src: runchArtifact(), dest: HOST_RUNCH, mode: '0755' } });
     await user.run('runch', { module: 'file', args: { src: HOST_RUNCH, dest: '/usr/local/bin/runch', state: 'link', force: true } });
-    const probe = await user.run('facts', { module: 'command', args: { argv: PROBE_ARGV } }, [], true);
+    const probe = await user.run('facts', { module: 'command', args: { argv: PROBE_ARGV } }, { readOnly: true });
     const facts = parseFacts(String(probe.result.stdout ?? ''));
     if (!facts) throw new VzError('system', `newnode ${options.address}: the host's facts could not be read`);
     if (facts.runch === 'none' || facts.runch === 'unknown') throw new VzError('system', `newnode ${options.address}: runch was installed but does not run (node ${facts.node})`);
@@ -132,7 +146,7 @@ async function asRoot(root: Stage, options: BootstrapOptions): Promise<void> {
 }
 
 async function firstLook(stage: Stage, options: BootstrapOptions): Promise<FirstLook> {
-  const result = await stage.run('look', { module: 'raw', args: { _raw_params: FIRST_LOOK } }, [], true);
+  const result = await stage.run('look', { module: 'raw', args: { _raw_params: FIRST_LOOK } }, { readOnly: true });
   const look = parseFirstLook(String(result.result.stdout ?? ''));
   if (!look) throw new VzError('system', `newnode ${options.address}: the host's first look printed nothing vzmaster can read (is its login shell a POSIX shell?)`);
   return look;
@@ -140,7 +154,7 @@ async function firstLook(stage: Stage, options: BootstrapOptions): Promise<First
 
 /** Node >= 22.15 on sudo's PATH (the PATH runch runs with): installed in /usr/local when missing or older. */
 async function ensureNode(user: Stage, options: BootstrapOptions): Promise<string | undefined> {
-  const result = await user.run('look', { module: 'command', args: { argv: ['sh', '-c', FIRST_LOOK, 'vz-look'] } }, [], true);
+  const result = await user.run('look', { module: 'command', args: { argv: ['sh', '-c', FIRST_LOOK, 'vz-look'] } }, { readOnly: true });
   const look = parseFirstLook(String(result.result.stdout ?? ''));
   if (!look) throw new VzError('system', `newnode ${options.address}: the host's first look printed nothing vzmaster can read`);
   if (nodeIsRecentEnough(look.node)) return undefined;

@@ -43,7 +43,7 @@ t.test('newnode: a fresh VPS (root password only, Node too old) becomes a host t
   // No password and no key yet: told to pass -k.
   const noKey = await lab.run(['newnode', fresh.address, '--vendor', 'b', '--name', 'vps2', '-q'], 120_000);
   t.equal(noKey.exitCode, 1);
-  t.match(noKey.stderr, /cannot log in as vz .*pass -k/);
+  t.match(noKey.stderr, /neither vz nor root logs in with .*: pass -k for a first login as root/);
   // A wrong password, piped to -k: refused by the host, nothing recorded.
   const wrong = join(dir, 'wrong');
   writeFileSync(wrong, 'not-the-password\n');
@@ -101,4 +101,16 @@ t.test('newnode: a fresh VPS (root password only, Node too old) becomes a host t
   const unknown = await lab.run(['logs', 'nosuchapp']);
   t.equal(unknown.exitCode, 1);
   t.match(unknown.stderr, /^vzmaster: no host has a log of app "nosuchapp": check the name with "vzmaster status"\n$/);
+
+  // A vendor that installs the key for root (vps1 takes the lab key as root): no password needed; Node is already
+  // recent enough there (the machine's), so none is installed; the host's entry moves from root to vz with sudo.
+  const ready = lab.hosts().find((h) => h.name === 'vps1')!;
+  const byKey = await lab.run(['newnode', ready.address, '--vendor', 'a', '--name', 'vps1', '--json'], 120_000);
+  t.equal(byKey.exitCode, 0, byKey.stderr);
+  const keyReport = JSON.parse(byKey.stdout);
+  t.equal(keyReport.nodeInstalled, undefined, 'a recent Node is left alone');
+  t.equal(keyReport.inventoryChange, 'updated');
+  t.match(readFileSync(lab.inventory, 'utf8'), /vps1:\n\s+ansible_host: 127\.0\.1\.\d+\n\s+ansible_port: 22\n\s+ansible_user: vz\n\s+ansible_become: true/);
+  const all = JSON.parse((await lab.run(['nodes', '--json'])).stdout);
+  t.same(all.nodes.map((n: { host: string; status: string }) => [n.host, n.status]), [['vps1', 'ok'], ['vps2', 'ok']], 'both hosts answer as vz through sudo');
 });
