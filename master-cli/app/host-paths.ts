@@ -16,8 +16,8 @@ export function hostImagePath(imageFile: string): string {
 }
 
 /** One directory per app and image digest: a new version unpacks beside the old one, so rollback is a switch. */
-export function hostBundleDir(app: string, digest: string): string {
-  return `${VZ_HOME}/bundles/${app}/${digest.slice(0, 16)}`;
+export function hostBundleDir(app: string, version: string): string {
+  return `${VZ_HOME}/bundles/${app}/${version}`;
 }
 
 /** runch's flags that point it at vz's own table and log directory on the host. */

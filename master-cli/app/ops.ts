@@ -71,18 +71,19 @@ export interface StartOptions {
 }
 
 /**
- * What names a version on a host: the image, and the config sent with it. Why the config too: init's line and the
- * table name only the bundle directory, so an env-only change written into the running version's directory would
- * never restart the app; a new directory makes `runch init set` restart it like any new version.
+ * What names a version on a host: the image, and the config sent with it ("<image digest 16>-<config digest 8>").
+ * Why the config too: init's line and the table name only the bundle directory, so an env-only change written into
+ * the running version's directory would never restart the app; a new directory makes `runch init set` restart it
+ * like any new version. The image's digest leads, so `status` still says which image runs.
  */
-export function versionDigest(imageDigestHex: string, config?: Record<string, unknown>): string {
-  if (!config) return imageDigestHex;
-  return createHash('sha256').update(imageDigestHex).update('\0').update(JSON.stringify(config)).digest('hex');
+export function versionName(imageDigestHex: string, config?: Record<string, unknown>): string {
+  if (!config) return imageDigestHex.slice(0, 16);
+  return `${imageDigestHex.slice(0, 16)}-${createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 8)}`;
 }
 
 /** Unpack a pushed image into the app's bundle directory, register the app in the host's table, apply to init. */
 export async function startApp(steps: HostSteps, options: StartOptions): Promise<string> {
-  const bundle = hostBundleDir(options.app, versionDigest(imageDigest(options.imageFile), options.config));
+  const bundle = hostBundleDir(options.app, versionName(imageDigest(options.imageFile), options.config));
   // Unpacked already where the bundle's rootfs exists (a directory per digest never changes): only the others
   // unpack. (unarchive's own `creates` would skip, and the tree callback writes nothing for a skipped host.)
   const stats = await steps.run('unpack', { module: 'stat', args: { path: `${bundle}/rootfs`, get_checksum: false, get_mime: false, get_attributes: false } });
@@ -110,13 +111,13 @@ export const KEPT_VERSIONS = 3;
 
 /**
  * Removes an app's older version directories on a host (cheap VPS disks are small, and every env change is a
- * version): all but the newest "$3" by mtime, never "$2" (the one just set). Constant text; the app's directory and
+ * version): all but the newest "$3" by mtime, never "$2" (the one just set), only vz's names (hex and "-"). Constant text; the app's directory and
  * names arrive as arguments. Prints each directory it removes.
  */
 const PRUNE_VERSIONS = `cd "$1" || exit 0
 ls -1t | tail -n +"$(($3 + 1))" | while IFS= read -r old; do
   [ "$old" = "$2" ] && continue
-  case $old in *[!0-9a-f]*) continue ;; esac
+  case $old in *[!0-9a-f-]*) continue ;; esac
   rm -rf -- "$old" && echo "$old"
 done
 `;

@@ -13,8 +13,9 @@ export const BUSYBOX = process.env.VZ_BUSYBOX ?? '/bin/busybox';
  * Runs as the first process of the host's new mount, UTS and pid namespaces, then becomes its init (pid 1).
  * Constant text: the host dir and name arrive only as "$1" and "$2". The host dir is bound on /mnt first so
  * later mounts (/run, /var, /tmp, /root) cannot hide it whatever it is below; /var is an overlay whose upper layer
- * lives in the fresh /run, with the host's own /var/lib/vz and /var/log bound into it; a fresh host (see host-dir.ts)
- * gets its own /usr/local; /dev/console is /dev/null
+ * lives in the fresh /run, with the host's own /var/lib/vz and /var/log bound into it; /usr/local is the host's own
+ * too (a fresh host's is empty, see host-dir.ts; the others see the machine's through an overlay whose writes stay
+ * in the host dir: newnode installs Node and a runch link there); /dev/console is /dev/null
  * (both inits tcsetattr it; a plain file would be overwritten).
  */
 const SETUP = `set -e
@@ -29,7 +30,8 @@ mount --bind /mnt/vz /var/lib/vz
 mount --bind /mnt/log /var/log
 mount -t tmpfs -o mode=1777,size=256m vzlab-tmp /tmp
 if [ -d /mnt/home ]; then mount --bind /mnt/home /home; fi
-if [ -d /mnt/usr-local ]; then mount --bind /mnt/usr-local /usr/local; fi
+if [ -d /mnt/usr-local ]; then mount --bind /mnt/usr-local /usr/local
+else mkdir -p /mnt/usr-local-upper /mnt/usr-local-work && mount -t overlay -o lowerdir=/usr/local,upperdir=/mnt/usr-local-upper,workdir=/mnt/usr-local-work vzlab-usr-local /usr/local; fi
 umount /mnt
 mount --bind /dev/null /dev/console
 hostname "$2"

@@ -27,7 +27,8 @@ async function placement(lab: Lab): Promise<Record<string, string>> {
   const result = await lab.run(['status', 'web', '--json']);
   const hosts = JSON.parse(result.stdout).hosts as { host: string; apps: { state: string; bundle: string }[] }[];
   const where: Record<string, string> = {};
-  for (const h of hosts) for (const a of h.apps) if (a.state !== 'stopped') where[h.host] = a.bundle.split('/').pop()!;
+  // A version dir is <image digest 16>-<config digest 8>: the image is its first 16 characters.
+  for (const h of hosts) for (const a of h.apps) if (a.state !== 'stopped') where[h.host] = a.bundle.split('/').pop()!.slice(0, 16);
   return where;
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
@@ -13,9 +13,19 @@ function sleeperImage(dir: string): string {
   return join(dir, 'images', readdirSync(join(dir, 'images')).find((f) => f.endsWith('.tar.gz'))!);
 }
 
+/** A link exists even when its target (a path on a lab host) does not exist here. */
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 t.test('newnode: a fresh VPS (root password only, Node too old) becomes a host that deploys', async (t) => {
   const dir = scratch(t);
   const machineHadVzHome = existsSync('/home/vz');
+  const machineHadRunchLink = isLink('/usr/local/bin/runch');
   // vps1 a ready host; vps2 fresh: root logs in by password only, nothing of vz on it, /usr/bin/node (if any) is old.
   const lab = await startLab(t, { hosts: 1, busybox: 0, fresh: 1 });
   const fresh = lab.hosts().find((h) => h.name === 'vps2')!;
@@ -111,6 +121,8 @@ t.test('newnode: a fresh VPS (root password only, Node too old) becomes a host t
   t.equal(keyReport.nodeInstalled, undefined, 'a recent Node is left alone');
   t.equal(keyReport.inventoryChange, 'updated');
   t.match(readFileSync(lab.inventory, 'utf8'), /vps1:\n\s+ansible_host: 127\.0\.1\.\d+\n\s+ansible_port: 22\n\s+ansible_user: vz\n\s+ansible_become: true/);
+  t.ok(isLink(join(lab.dir, 'hosts', 'vps1', 'usr-local-upper', 'bin', 'runch')), 'the runch link went to the host\'s /usr/local layer');
+  t.equal(isLink('/usr/local/bin/runch'), machineHadRunchLink, 'not to the machine\'s');
   const all = JSON.parse((await lab.run(['nodes', '--json'])).stdout);
   t.same(all.nodes.map((n: { host: string; status: string }) => [n.host, n.status]), [['vps1', 'ok'], ['vps2', 'ok']], 'both hosts answer as vz through sudo');
 });

@@ -72,6 +72,16 @@ t.test('supervisor mode: one resident supervisor runs the app; kill -9, kill, st
     }
     return last;
   };
+  // What the host says when the app is not running: its status row and the tail of its log (the reason a restart failed).
+  const hostSide = (host: typeof sup, row: AppRow | undefined) => {
+    let log = '';
+    try {
+      log = readFileSync(`/proc/${host.initPid}/root/var/lib/vz/log/hello.log`, 'utf8').split('\n').slice(-15).join('\n');
+    } catch (error) {
+      log = String(error);
+    }
+    return { diagnostic: true, row, log };
+  };
   const vz = (host: typeof sup) => hostProcesses(host.initPid!).filter((p) => /runch/.test(p.cmd));
   const containers = (host: typeof sup) => hostProcesses(host.initPid!).filter((p) => p.cmd === 'sleep 1000');
 
@@ -103,7 +113,7 @@ t.test('supervisor mode: one resident supervisor runs the app; kill -9, kill, st
   execFileSync('nsenter', ['-t', String(sup.initPid), '-p', '-m', '--', 'kill', '-9', String(before)]);
   app = await waitFor((a) => a(sup.name)?.state === 'running' && a(sup.name)?.pid !== before);
   t.not(app(sup.name)?.pid, before, 'restarted after kill -9');
-  t.equal(app(sup.name)?.state, 'running');
+  t.equal(app(sup.name)?.state, 'running', 'running', hostSide(sup, app(sup.name)));
 
   const killed = await run('kill', 'hello', '--limit', sup.name);
   t.equal(killed.exitCode, 0, 'killed: exit 0', { output: killed.stderr + killed.stdout });
@@ -118,7 +128,7 @@ t.test('supervisor mode: one resident supervisor runs the app; kill -9, kill, st
   t.equal(again.exitCode, 0, 'again: exit 0', { output: again.stderr + again.stdout });
   t.match(again.stdout, /summary: ok=1 changed=1 /, 'changed where it was stopped, ok where it ran');
   app = await waitFor((a) => a(sup.name)?.state === 'running');
-  t.equal(app(sup.name)?.state, 'running', 'running again');
+  t.equal(app(sup.name)?.state, 'running', 'running again', hostSide(sup, app(sup.name)));
 
   const logs = await run('logs', 'hello', '-n', '20');
   t.equal(logs.exitCode, 0, logs.stderr);
@@ -130,8 +140,8 @@ t.test('supervisor mode: one resident supervisor runs the app; kill -9, kill, st
   const deployed = await run('deploy', manifest);
   t.equal(deployed.exitCode, 0, 'deployed: exit 0', { output: deployed.stderr + deployed.stdout });
   app = await statusOf();
-  t.equal(app(sup.name)?.bundle.split('/').pop(), v2.split('/').pop()!.slice(0, 16), 'v2 runs on the supervisor-mode host');
-  t.equal(app(sup.name)?.state, 'running');
+  t.equal(app(sup.name)?.bundle.split('/').pop()!.slice(0, 16), v2.split('/').pop()!.slice(0, 16), 'v2 runs on the supervisor-mode host');
+  t.equal(app(sup.name)?.state, 'running', 'running', hostSide(sup, app(sup.name)));
   t.equal(containers(sup).length, 1, 'one container: the old one was stopped');
   t.equal(vz(sup).length, 1, 'still one vz process: the supervisor');
   t.same(vz(other), []);
@@ -141,7 +151,7 @@ t.test('supervisor mode: one resident supervisor runs the app; kill -9, kill, st
   t.equal(back.exitCode, 0, 'back: exit 0', { output: back.stderr + back.stdout });
   t.match(back.stdout, /summary: ok=1 changed=1 /, 'changed on the host that switched mode only');
   app = await waitFor((a) => a(sup.name)?.state === 'running');
-  t.equal(app(sup.name)?.state, 'running', 'running under init');
+  t.equal(app(sup.name)?.state, 'running', 'running under init', hostSide(sup, app(sup.name)));
   t.same(vz(sup), [], 'no vz process resident any more');
   t.equal(containers(sup).length, 1, 'one container');
   t.equal(readFileSync(`/proc/${sup.initPid}/root/var/lib/vz/mode`, 'utf8'), 'init\n');
