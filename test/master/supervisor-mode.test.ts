@@ -80,7 +80,16 @@ t.test('supervisor mode: one resident supervisor runs the app; kill -9, kill, st
     } catch (error) {
       log = String(error);
     }
-    return { diagnostic: true, row, log };
+    const read = (path: string) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (error) {
+        return String(error);
+      }
+    };
+    const mountns = read(`/proc/${host.initPid}/root/run/runch/.mountns`).trim();
+    const mounts = read(`/proc/${host.initPid}/mountinfo`).split('\n').filter((l) => l.includes('/var/lib/vz/bundles/'));
+    return { diagnostic: true, row, log, mountns, mounts };
   };
   const vz = (host: typeof sup) => hostProcesses(host.initPid!).filter((p) => /runch/.test(p.cmd));
   const containers = (host: typeof sup) => hostProcesses(host.initPid!).filter((p) => p.cmd === 'sleep 1000');
