@@ -82,7 +82,10 @@ export async function createLocked(store: StateStore, id: string, spec: Containe
     try {
       await store.save(stored);
       await writeAtomic(store.fstab(id), renderFstab(spec.rootfs, spec.readonly, spec.mounts));
-      prepareMountPoints(spec.mounts);
+      // Host mounts left by a predecessor of this id that died without a delete (init mode: nobody stays to clean up)
+    // would sit under the new ones; the id's lock is held, so nothing alive owns them.
+    if (!mountNamespace) await unmountUnder(spec.rootfs);
+    prepareMountPoints(spec.mounts);
       mkdirSync(resolveInRoot(spec.rootfs, spec.cwd, 'process.cwd'), { recursive: true, mode: 0o755 });
       const command = initCommand(spec, { fstab: store.fstab(id), fifo: store.fifo(id), mountNamespace });
       const stdio = options.stdio ?? ['inherit', 'inherit', 'inherit'];

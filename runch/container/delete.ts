@@ -23,7 +23,9 @@ export async function deleteStopped(store: StateStore, state: ContainerState, fo
     if (state.pid) signalPids(containerPids(state), 'SIGKILL');
     await waitGone(state, 5_000);
   }
-  if (!state.mountNamespace) await unmountUnder(state.rootfs);
+  // Whatever the state says: a mount left on the host under the rootfs (a namespace that could not be had after
+  // all) would make the next create fail (EROFS on a read-only bind). With a namespace the list is simply empty.
+  await unmountUnder(state.rootfs);
   await runHooksWarning('poststop', state.hooks, { ...state, status: 'stopped' });
   store.remove(state.id);
 }

@@ -61,6 +61,9 @@ async function prepare(store: StateStore, id: string, options: ExecOptions) {
     };
     await store.save(stored);
     await writeAtomic(store.fstab(id), renderFstab(spec.rootfs, spec.readonly, spec.mounts));
+    // Host mounts left by a predecessor of this id that died without a delete (init mode: nobody stays to clean up)
+    // would sit under the new ones; the id's lock is held, so nothing alive owns them.
+    if (!mountNamespace) await unmountUnder(spec.rootfs);
     prepareMountPoints(spec.mounts);
     mkdirSync(resolveInRoot(spec.rootfs, spec.cwd, 'process.cwd'), { recursive: true, mode: 0o755 });
     if (spec.ignored.length > 0) note(options.logPath, `${id}: ignored from config.json: ${spec.ignored.join(', ')}`);

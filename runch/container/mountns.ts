@@ -12,7 +12,7 @@ export async function mountNamespaceUsable(root: string): Promise<boolean> {
   if (forced === 'yes' || forced === 'no') return forced === 'yes';
   const cache = join(root, '.mountns');
   try {
-    return readFileSync(cache, 'utf8').trim() === 'yes';
+    return readFileSync(cache, 'utf8').split('\n')[0] === 'yes';
   } catch {
     // not probed yet
   }
@@ -20,7 +20,8 @@ export async function mountNamespaceUsable(root: string): Promise<boolean> {
   const probe = await execa(hostBinary('unshare'), ['--mount', '--propagation', 'private', 'true'], { reject: false });
   const usable = probe.exitCode === 0;
   try {
-    writeFileSync(cache, usable ? 'yes\n' : 'no\n');
+    // A refusal keeps unshare's reason beside the answer: `cat` tells why this host mounts on the host.
+    writeFileSync(cache, usable ? 'yes\n' : `no\n${String(probe.stderr ?? '').trim() || `exit ${probe.exitCode}`}\n`);
   } catch {
     // an unwritable cache only costs a probe next time
   }

@@ -54,6 +54,7 @@ export function mountsUnder(dir: string): string[] {
  * mountinfo rather than from a list we wrote, so a crash between two mounts still leaves nothing behind.
  */
 export async function unmountUnder(dir: string): Promise<void> {
+  if (mountsUnder(dir).length === 0) return; // the usual case: no import, no process
   const { execa } = await import('execa');
   for (let pass = 0; pass < 3; pass++) {
     const points = mountsUnder(dir);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { busyboxBundle, mountsBelow, runch, scratch } from '../helpers/fixtures.ts';
@@ -143,6 +143,24 @@ t.test('without a mount namespace (old kernels) runch mounts on the host and rem
   t.ok((await mountsBelow(join(dir, 's'))).length >= 7, 'mounts are on the host while it exists');
   t.equal((await runch(root, ['delete', '--force', 'h2'], { env })).exitCode, 0);
   t.same(await mountsBelow(join(dir, 's')), [], 'delete removed the host mounts');
+
+  // Leftovers whatever the state says: a state that claims a namespace while the mounts sit on the host, and host
+  // mounts of a dead container whose state is gone (init mode: nobody stayed to delete it). Both used to stay, and the
+  // next create failed on a read-only bind (EROFS at /etc/resolv.conf).
+  t.equal((await runch(root, ['create', '-b', sleeper, 'h3'], { env })).exitCode, 0);
+  const statePath = join(root, 'h3', 'state.json');
+  writeFileSync(statePath, JSON.stringify({ ...JSON.parse(readFileSync(statePath, 'utf8')), mountNamespace: true }));
+  t.equal((await runch(root, ['delete', '--force', 'h3'], { env })).exitCode, 0);
+  t.same(await mountsBelow(join(dir, 's')), [], 'delete removes host mounts even when the state claims a namespace');
+  t.equal((await runch(root, ['create', '-b', sleeper, 'h4'], { env })).exitCode, 0);
+  const pid = JSON.parse(readFileSync(join(root, 'h4', 'state.json'), 'utf8')).pid as number;
+  process.kill(pid, 'SIGKILL');
+  rmSync(join(root, 'h4'), { recursive: true, force: true });
+  t.ok((await mountsBelow(join(dir, 's'))).length >= 7, 'a dead container\'s mounts, its state gone');
+  const again = await runch(root, ['create', '-b', sleeper, 'h4'], { env });
+  t.equal(again.exitCode, 0, again.stderr);
+  t.equal((await runch(root, ['delete', '--force', 'h4'], { env })).exitCode, 0);
+  t.same(await mountsBelow(join(dir, 's')), [], 'create cleared the leftovers first, so nothing is stacked');
 });
 
 t.test('root.readonly: the rootfs cannot be written, the tmpfs mounts can', async (t) => {
