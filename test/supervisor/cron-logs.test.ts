@@ -34,7 +34,15 @@ t.test('logs: per-container files, rotated by size keeping N, read back tagged b
   h.bundle('chatty', { args: ['sh', '-c', script] });
   h.writeTable([`chat:respawn:${h.dir}/bundles/chatty:log-size=4K,log-keep=2`]);
   h.start();
-  const all = () => ['chat.log.2', 'chat.log.1', 'chat.log'].map((f) => (existsSync(join(h.logDir, f)) ? readFileSync(join(h.logDir, f), 'utf8') : '')).join('');
+  // Read without a prior exists check: the supervisor rotates (renames) while this polls.
+  const readIfThere = (f: string) => {
+    try {
+      return readFileSync(join(h.logDir, f), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const all = () => ['chat.log.2', 'chat.log.1', 'chat.log'].map(readIfThere).join('');
   await waitFor('done', () => all().includes('done'), 20_000);
   await sleep(300);
   t.ok(existsSync(join(h.logDir, 'chat.log.1')) && existsSync(join(h.logDir, 'chat.log.2')), 'rotated');
