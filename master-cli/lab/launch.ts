@@ -16,7 +16,8 @@ export const BUSYBOX = process.env.VZ_BUSYBOX ?? '/bin/busybox';
  * lives in the fresh /run, with the host's own /var/lib/vz and /var/log bound into it; /usr/local is the host's own
  * too (a fresh host's is empty, see host-dir.ts; the others see the machine's through an overlay whose writes stay
  * in the host dir: newnode installs Node and a runch link there); /dev/console is /dev/null
- * (both inits tcsetattr it; a plain file would be overwritten).
+ * (both inits tcsetattr it; a plain file would be overwritten); init starts in "/", not in the caller's directory,
+ * which the fresh /tmp may hide (every process.cwd() below it then fails with ENOENT).
  */
 const SETUP = `set -e
 mount --bind "$1" /mnt
@@ -36,6 +37,7 @@ umount /mnt
 mount --bind /dev/null /dev/console
 hostname "$2"
 shift 2
+cd /
 exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SELINUX_INIT=YES TERM=dumb "$@"
 `;
 

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { writeAtomic } from '../lib/atomic.ts';
 import { VzError } from '../lib/errors.ts';
@@ -35,7 +35,8 @@ export const OCI_VERSION = '1.2.0';
 export class StateStore {
   readonly root: string;
   constructor(root: string) {
-    this.root = root;
+    // Absolute: the supervisor leaves its starting directory for "/".
+    this.root = resolve(root);
   }
 
   dir(id: string): string {

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import pino from 'pino';
 import { onExit } from 'signal-exit';
 import { VzError } from '../../runch/lib/errors.ts';
@@ -38,6 +38,16 @@ function reexecWithFlags(): void {
 
 export async function runSupervisor(options: RunOptions): Promise<number> {
   reexecWithFlags();
+  // A daemon's cwd must not be where it was started: that directory may vanish or be hidden by a later mount, and
+  // then every process.cwd() (execa calls it for each child: umount, unshare) throws ENOENT. Paths first, then "/".
+  options = {
+    ...options,
+    table: options.table === undefined ? undefined : resolve(options.table),
+    stateDir: options.stateDir === undefined ? undefined : resolve(options.stateDir),
+    logDir: options.logDir === undefined ? undefined : resolve(options.logDir),
+    events: options.events === undefined ? undefined : resolve(options.events),
+  };
+  process.chdir('/');
   let policy;
   try {
     policy = parsePolicy(options.policy);
