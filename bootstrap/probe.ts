@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tabFields } from '../master-cli/nodes/probe.ts';
 
 /**
  * The first look at a fresh host, through ansible's raw module (plain ssh, no python needed: a fresh VPS may not
@@ -39,12 +40,7 @@ export type FirstLook = z.infer<typeof firstLookSchema>;
 
 /** Parse the first look's output (raw runs in a pty: lines end in \r\n). Undefined when it is not the probe's. */
 export function parseFirstLook(stdout: string): FirstLook | undefined {
-  const fields: Record<string, string> = {};
-  for (const line of stdout.split(/\r?\n/)) {
-    const tab = line.indexOf('\t');
-    if (tab > 0) fields[line.slice(0, tab)] = line.slice(tab + 1).trim();
-  }
-  const checked = firstLookSchema.safeParse(fields);
+  const checked = firstLookSchema.safeParse(tabFields(stdout));
   return checked.success ? checked.data : undefined;
 }
 

@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VzError } from '../runch/lib/errors.ts';
 import type { AdhocCall } from '../master-cli/ansible/argv.ts';
-import type { HostResult } from '../master-cli/ansible/result.ts';
+import { settleChanged, type HostResult } from '../master-cli/ansible/result.ts';
 import { runAdhoc } from '../master-cli/ansible/run.ts';
-import { HOST_RUNCH, VZ_HOME } from '../master-cli/app/host-paths.ts';
-import { runchArtifact } from '../master-cli/app/runch-artifact.ts';
+import { HOST_RUNCH } from '../master-cli/app/host-paths.ts';
+import { runchInstallCalls } from '../master-cli/app/ops.ts';
 import { parseFacts, PROBE_ARGV, type NodeFacts } from '../master-cli/nodes/probe.ts';
 import { HOST_NODE_PREFIX, nodeDistFor } from './node-dist.ts';
 import { FIRST_LOOK, INSTALL_PYTHON, nodeIsRecentEnough, parseFirstLook, type FirstLook } from './probe.ts';
@@ -65,7 +65,7 @@ class Stage {
       { ...call, connectTimeout: options.connectTimeout, taskTimeout: options.taskTimeout, sshExtraArgs: '-o StrictHostKeyChecking=accept-new' },
     );
     const reported = outcome.hosts[0];
-    const result = how.readOnly && reported?.status === 'changed' ? { ...reported, status: 'ok' as const } : reported;
+    const result = how.readOnly && reported ? settleChanged(reported, () => false) : reported;
     if (!result) throw new VzError('system', `newnode ${options.address}: ${label}: ansible reported nothing for the host`);
     const bad = result.status === 'failed' || result.status === 'unreachable';
     if (!(how.silent && bad)) {
@@ -95,21 +95,23 @@ export async function bootstrapHost(options: BootstrapOptions): Promise<Bootstra
     const base = { name: options.name, address: options.address, port: options.port };
     const user = new Stage(options, dir, { ...base, user: options.user, keyFile: options.keyFile, become: true }, steps);
     const sudo = { module: 'command', args: { argv: ['id', '-u'] } };
-    const ready = options.password === undefined && (await user.run('sudo', sudo, { tolerate: ['failed', 'unreachable'], readOnly: true, silent: true })).status === 'ok';
-    if (options.password !== undefined) await asRoot(new Stage(options, dir, { ...base, user: 'root', password: options.password }, steps), options);
-    else if (!ready) {
-      const root = new Stage(options, dir, { ...base, user: 'root', keyFile: options.keyFile }, steps);
-      const login = await root.run('look', { module: 'raw', args: { _raw_params: 'true' } }, { tolerate: ['failed', 'unreachable'], readOnly: true, silent: true });
-      if (login.status !== 'ok')
-        throw new VzError('system', `newnode ${options.address}: neither ${options.user} nor root logs in with ${options.keyFile} (${login.message}): pass -k for a first login as root with its password`);
-      await asRoot(root, options);
+    // A rerun without a password: the user already logs in and sudoes, so that one call is the check.
+    let whoami = options.password === undefined ? await user.run('sudo', sudo, { tolerate: ['failed', 'unreachable'], readOnly: true, silent: true }) : undefined;
+    if (whoami?.status !== 'ok') {
+      if (options.password !== undefined) await asRoot(new Stage(options, dir, { ...base, user: 'root', password: options.password }, steps), options);
+      else {
+        const root = new Stage(options, dir, { ...base, user: 'root', keyFile: options.keyFile }, steps);
+        const login = await root.run('look', { module: 'raw', args: { _raw_params: 'true' } }, { tolerate: ['failed', 'unreachable'], readOnly: true, silent: true });
+        if (login.status !== 'ok')
+          throw new VzError('system', `newnode ${options.address}: neither ${options.user} nor root logs in with ${options.keyFile} (${login.message}): pass -k for a first login as root with its password`);
+        await asRoot(root, options);
+      }
+      whoami = await user.run('sudo', sudo, { tolerate: ['failed', 'unreachable'], readOnly: true });
     }
-    const whoami = await user.run('sudo', sudo, { tolerate: ['failed', 'unreachable'], readOnly: true });
     if (whoami.status === 'unreachable' || whoami.status === 'failed') throw new VzError('system', `newnode ${options.address}: ${options.user} cannot log in or use sudo: ${whoami.message}`);
     if (String(whoami.result.stdout).trim() !== '0') throw new VzError('system', `newnode ${options.address}: sudo as ${options.user} did not give root (id -u printed ${JSON.stringify(whoami.result.stdout)})`);
     const nodeInstalled = await ensureNode(user, options);
-    await user.run('runch', { module: 'file', args: { path: `${VZ_HOME}/bin`, state: 'directory', mode: '0755' } });
-    await user.run('runch', { module: 'copy', args: { src: runchArtifact(), dest: HOST_RUNCH, mode: '0755' } });
+    for (const call of runchInstallCalls()) await user.run('runch', call);
     await user.run('runch', { module: 'file', args: { src: HOST_RUNCH, dest: '/usr/local/bin/runch', state: 'link', force: true } });
     const probe = await user.run('facts', { module: 'command', args: { argv: PROBE_ARGV } }, { readOnly: true });
     const facts = parseFacts(String(probe.result.stdout ?? ''));

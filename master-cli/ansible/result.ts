@@ -48,6 +48,14 @@ function oneLine(result: ModuleResult): string {
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
+/**
+ * Ad-hoc calls have no `changed_when`, and the command and raw modules always report changed: a result whose
+ * program says it changed nothing (changedWhen false) is ok.
+ */
+export function settleChanged(r: HostResult, changedWhen: (r: HostResult) => boolean): HostResult {
+  return r.status === 'changed' && !changedWhen(r) ? { ...r, status: 'ok' } : r;
+}
+
 /** Exit code of a run, ansible's convention: 4 when any host was unreachable, 2 when any failed, else 0. */
 export function exitCodeOf(results: HostResult[]): number {
   if (results.some((r) => r.status === 'unreachable')) return 4;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { VzError } from '../../runch/lib/errors.ts';
+import type { AdhocCall } from '../ansible/argv.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostResult } from '../ansible/result.ts';
 import { byMode, hostModes } from './host-mode.ts';
@@ -31,8 +32,15 @@ export function imageDigest(imageFile: string): string {
  * bytes and reports ok; an old one is upgraded in place (atomically, by ansible's copy).
  */
 export async function ensureRunch(steps: HostSteps): Promise<void> {
-  await steps.run('runch', { module: 'file', args: { path: `${VZ_HOME}/bin`, state: 'directory', mode: '0755' } });
-  await steps.run('runch', { module: 'copy', args: { src: runchArtifact(), dest: HOST_RUNCH, mode: '0755' } });
+  for (const call of runchInstallCalls()) await steps.run('runch', call);
+}
+
+/** The calls that install or upgrade runch on a host (also newnode's, in bootstrap/). */
+export function runchInstallCalls(): AdhocCall[] {
+  return [
+    { module: 'file', args: { path: `${VZ_HOME}/bin`, state: 'directory', mode: '0755' } },
+    { module: 'copy', args: { src: runchArtifact(), dest: HOST_RUNCH, mode: '0755' } },
+  ];
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AdhocCall } from '../ansible/argv.ts';
 import { runAdhoc, type RunTarget } from '../ansible/run.ts';
-import type { HostResult } from '../ansible/result.ts';
+import { settleChanged, type HostResult } from '../ansible/result.ts';
 
 /** A run over several ad-hoc calls: each call goes only to the hosts every earlier call succeeded on. */
 export class HostSteps {
@@ -36,7 +36,7 @@ export class HostSteps {
     if (pool && pool.length === 0) return [];
     const limit = pool ? pool.join(',') : this.limit;
     const outcome = await runAdhoc(this.target, { ...call, limit });
-    const results = changedWhen ? outcome.hosts.map((r) => (r.status === 'changed' && !changedWhen(r) ? { ...r, status: 'ok' as const } : r)) : outcome.hosts;
+    const results = changedWhen ? outcome.hosts.map((r) => settleChanged(r, changedWhen)) : outcome.hosts;
     for (const r of results) {
       if (r.status === 'failed' || r.status === 'unreachable') this.failed.set(r.host, { ...r, message: `${label}: ${r.message}` });
       if (r.status === 'changed') this.changed.add(r.host);

@@ -3,6 +3,7 @@ import { isMap, parseDocument, type Document } from 'yaml';
 import { writeAtomicSync } from '../../runch/lib/atomic.ts';
 import { VzError } from '../../runch/lib/errors.ts';
 import { withLock } from '../../runch/lib/lock.ts';
+import { inventoryFormat } from './load.ts';
 import { GROUP_NAME, HOST_NAME } from './schema.ts';
 
 export type HostVars = Record<string, string | number | boolean>;
@@ -24,8 +25,7 @@ export async function addInventoryHost(path: string, group: string, name: string
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new VzError('system', `inventory ${path} cannot be read: ${(error as Error).message}`);
     }
-    const yaml = /\.(ya?ml)$/.test(path) || (text.trim() !== '' && !/^\s*\[/m.test(text) && /^\w[\w-]*:\s*$/m.test(text));
-    const result = yaml ? addYaml(text, path, group, name, vars) : addIni(text, path, group, name, vars);
+    const result = inventoryFormat(path, text) === 'yaml' ? addYaml(text, path, group, name, vars) : addIni(text, path, group, name, vars);
     writeAtomicSync(path, result.text, mode);
     return result.how;
   });

@@ -59,7 +59,7 @@ function checkHosts(raw: RawInventory, path: string): InventoryHost[] {
 }
 
 /** YAML by extension, or when the first meaningful line is a "name:" key; otherwise INI, as ansible guesses. */
-function inventoryFormat(path: string, text: string): 'ini' | 'yaml' {
+export function inventoryFormat(path: string, text: string): 'ini' | 'yaml' {
   if (/\.(ya?ml|json)$/.test(path)) return 'yaml';
   const first = text.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#') && !l.startsWith(';')) ?? '';
   return /^[A-Za-z_][\w-]*\s*:(\s|$)/.test(first) && !first.includes('=') ? 'yaml' : 'ini';

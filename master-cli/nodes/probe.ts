@@ -49,13 +49,18 @@ export const factsSchema = z.object({
 });
 export type NodeFacts = z.infer<typeof factsSchema>;
 
-/** Parse the probe's stdout; undefined when it is not what the probe prints. */
-export function parseFacts(stdout: string): NodeFacts | undefined {
+/** A probe's "key<TAB>value" lines (raw runs in a pty: \r\n too) as fields; other lines are ignored. */
+export function tabFields(stdout: string): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const line of stdout.split('\n')) {
+  for (const line of stdout.split(/\r?\n/)) {
     const tab = line.indexOf('\t');
     if (tab > 0) fields[line.slice(0, tab)] = line.slice(tab + 1).trim();
   }
-  const checked = factsSchema.safeParse(fields);
+  return fields;
+}
+
+/** Parse the probe's stdout; undefined when it is not what the probe prints. */
+export function parseFacts(stdout: string): NodeFacts | undefined {
+  const checked = factsSchema.safeParse(tabFields(stdout));
   return checked.success ? checked.data : undefined;
 }
