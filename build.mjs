@@ -11,9 +11,9 @@ const shebang = '#!/usr/bin/env -S NODE_COMPILE_CACHE=/var/tmp/vz-compile-cache 
 const entries = {
   runch: 'runch/bin.ts',
   vzmaster: 'master-cli/bin.ts',
-  'ldd-trace': 'master-cli/image/bin/ldd-trace.ts',
-  'strace-trace': 'master-cli/image/bin/strace-trace.ts',
-  vzimage: 'master-cli/image/bin/vzimage.ts',
+  'ldd-trace': 'image/bin/ldd-trace.ts',
+  'strace-trace': 'image/bin/strace-trace.ts',
+  vzimage: 'image/bin/vzimage.ts',
 };
 for (const [name, entry] of Object.entries(entries)) {
   if (!existsSync(entry)) continue;

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VzError } from '../runch/lib/errors.ts';
+import { VzError } from '../base/errors.ts';
 import type { AdhocCall } from '../master-cli/ansible/argv.ts';
 import { settleChanged, type HostResult } from '../master-cli/ansible/result.ts';
 import { runAdhoc } from '../master-cli/ansible/run.ts';

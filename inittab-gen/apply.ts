@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeAtomic } from '../runch/lib/atomic.ts';
-import { VzError } from '../runch/lib/errors.ts';
+import { writeAtomic } from '../base/atomic.ts';
+import { VzError } from '../base/errors.ts';
 import type { StateStore } from '../runch/state/store.ts';
 import type { InitSystem } from './detect.ts';
 import { diffChange } from './diff.ts';

@@ -1,4 +1,4 @@
-import { VzError } from '../runch/lib/errors.ts';
+import { VzError } from '../base/errors.ts';
 
 export const BEGIN = '# BEGIN vz managed block: written by "runch init apply"; edit the table, not these lines';
 /** Same, when vz had to end the file's last line to append its block: removing the block removes that newline too. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { VzError } from '../runch/lib/errors.ts';
+import { VzError } from '../base/errors.ts';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 

@@ -1,5 +1,5 @@
 import { realpathSync, rmSync } from 'node:fs';
-import { VzError } from '../runch/lib/errors.ts';
+import { VzError } from '../base/errors.ts';
 import type { StateStore } from '../runch/state/store.ts';
 import { notifySupervisor } from '../supervisor/control.ts';
 import { disableEntry, enableEntry } from '../supervisor/edit.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeAtomic } from '../runch/lib/atomic.ts';
-import { VzError } from '../runch/lib/errors.ts';
+import { writeAtomic } from '../base/atomic.ts';
+import { VzError } from '../base/errors.ts';
 import type { InitEntry } from './entry.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { VzError } from '../runch/lib/errors.ts';
+import { VzError } from '../base/errors.ts';
 import { spliceBlock, splitBlock, withoutBlock } from './block.ts';
 import type { InitEntry } from './entry.ts';
 import { assignInittabIds } from './ids.ts';

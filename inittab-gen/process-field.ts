@@ -1,4 +1,4 @@
-import { VzError } from '../runch/lib/errors.ts';
+import { VzError } from '../base/errors.ts';
 import { entryRef } from './reference.ts';
 
 /** How init reaches runch on this host: absolute paths (init's PATH has no /usr/local/bin), non-default flags only. */

@@ -1,4 +1,4 @@
-import { VzError } from '../runch/lib/errors.ts';
+import { VzError } from '../base/errors.ts';
 import { derivedInittabId } from './ids.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { execa } from 'execa';
-import { VzError } from '../runch/lib/errors.ts';
+import { VzError } from '../base/errors.ts';
 import { type InitSystem, telinitPath } from './detect.ts';
 
 /** Checked before anything is written, so a host that cannot reload keeps its previous configuration. */

@@ -1,4 +1,4 @@
-import { parseSignal } from '../runch/lib/signals.ts';
+import { parseSignal } from '../base/signals.ts';
 import type { InitEntry } from './entry.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { isAlive } from '../runch/lib/proc.ts';
+import { isAlive } from '../base/proc.ts';
 import { readState, stateDir } from '../supervisor/state/file.ts';
 import { statusReport } from '../supervisor/status.ts';
 import { readTable } from '../supervisor/table/index.ts';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { VzError } from '../runch/lib/errors.ts';
+import { VzError } from '../base/errors.ts';
 import { readTable, type TableEntry, tablePath } from '../supervisor/table/index.ts';
 import type { InitEntry } from './entry.ts';
 

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../runch/lib/atomic.ts';
+import { writeAtomic } from '../base/atomic.ts';
 import type { StateStore } from '../runch/state/store.ts';
 import type { Tally } from './backoff.ts';
 

@@ -1,4 +1,4 @@
-import { isAlive } from '../runch/lib/proc.ts';
+import { isAlive } from '../base/proc.ts';
 import { readState, type SupervisorState } from './state/file.ts';
 
 /** The supervisor recorded in a state dir, if it is alive (pid + kernel start time, never a reused pid). */

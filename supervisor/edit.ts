@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { VzError } from '../runch/lib/errors.ts';
+import { VzError } from '../base/errors.ts';
 import { notifySupervisor } from './control.ts';
 import { type TableEntry, makeEntry, updateEntry } from './table/index.ts';
 

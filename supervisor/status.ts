@@ -1,4 +1,4 @@
-import { isAlive } from '../runch/lib/proc.ts';
+import { isAlive } from '../base/proc.ts';
 import { liveSupervisor } from './control.ts';
 import { readState, type UnitRecord } from './state/file.ts';
 import { type ParsedTable, renderEntry } from './table/index.ts';

@@ -1,4 +1,4 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 
 /** One ad-hoc call: a builtin module, its arguments (data), and where it goes. */
 export interface AdhocCall {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { adhocArgv, type AdhocCall } from './argv.ts';
 import { safeModuleArgs } from './args.ts';
 import { ansibleDirs, ansibleEnv } from './env.ts';

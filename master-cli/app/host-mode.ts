@@ -1,4 +1,4 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { loadInventory } from '../inventory/load.ts';
 
 export type HostMode = 'init' | 'supervisor';

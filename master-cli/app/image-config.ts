@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
-import { VzError } from '../../runch/lib/errors.ts';
-import { decompressor, sniff } from '../image/compression.ts';
+import { VzError } from '../../base/errors.ts';
+import { decompressor, sniff } from '../../image/compression.ts';
 import { parseConfig } from '../../runch/oci/load.ts';
 import { openSync, readSync, closeSync } from 'node:fs';
 

@@ -1,6 +1,6 @@
 import type { RunTarget } from '../ansible/run.ts';
 import { runAdhoc } from '../ansible/run.ts';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { HOST_LOG_DIR, HOST_RUNCH } from './host-paths.ts';
 import { runchArgv } from './ops.ts';
 

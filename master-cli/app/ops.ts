@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import type { AdhocCall } from '../ansible/argv.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostResult } from '../ansible/result.ts';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 
 /**
  * The single-file runch that hosts get: beside vzmaster's own bundle (dist/), or the repo's dist/ when vzmaster

@@ -1,7 +1,7 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { deploy, type DeployReport, rollback } from '../deploy/deploy.ts';
 import { loadManifest } from '../deploy/manifest.ts';
-import type { Command } from './command.ts';
+import type { Command } from '../../base/cli.ts';
 import { summaryLine, table } from './output.ts';
 import { stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 

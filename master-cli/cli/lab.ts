@@ -1,8 +1,8 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { freezeHost, labDown, labStatus, startHost, stopHost } from '../lab/manage.ts';
 import { defaultLabDir, labPaths } from '../lab/paths.ts';
 import { labUp } from '../lab/up.ts';
-import { intFlag, type Command } from './command.ts';
+import { intFlag, type Command } from '../../base/cli.ts';
 import { table } from './output.ts';
 
 const ACTIONS = ['up', 'down', 'status', 'stop-host', 'start-host', 'freeze-host', 'thaw-host'];

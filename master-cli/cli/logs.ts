@@ -1,6 +1,6 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { collectLogs, formatLogs } from '../app/logs.ts';
-import { intFlag, type Command } from './command.ts';
+import { intFlag, type Command } from '../../base/cli.ts';
 import { TARGET_OPTIONS, targetOf } from './target.ts';
 
 export const logs: Command = {

@@ -1,5 +1,5 @@
-import { VzError } from '../../runch/lib/errors.ts';
-import type { Command } from './command.ts';
+import { VzError } from '../../base/errors.ts';
+import type { Command } from '../../base/cli.ts';
 
 /** The verb map: one file per verb, loaded lazily. Later verbs (push, start, status, deploy...) add one line. */
 const verbs: Record<string, () => Promise<Command>> = {
@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${command.summary}\nusage: ${command.usage}\n`);
       return 0;
     }
-    const { parseVerb } = await import('./command.ts');
+    const { parseVerb } = await import('../../base/cli.ts');
     const { values, positionals } = parseVerb(command, rest);
     return await command.run({ values, positionals });
   } catch (error) {

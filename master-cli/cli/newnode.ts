@@ -1,7 +1,7 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { resolveConfig } from '../config/load.ts';
 import { newNode } from '../nodes/newnode.ts';
-import { intFlag, type Command } from './command.ts';
+import { intFlag, type Command } from '../../base/cli.ts';
 import { humanBytes, table } from './output.ts';
 import { askPassword, passwordFromFile } from './password.ts';
 

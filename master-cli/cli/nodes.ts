@@ -1,8 +1,8 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { exitCodeOf, summarize, type HostResult } from '../ansible/result.ts';
 import { resolveConfig } from '../config/load.ts';
 import { collectNodes } from '../nodes/nodes.ts';
-import { intFlag, type Command } from './command.ts';
+import { intFlag, type Command } from '../../base/cli.ts';
 import { humanBytes, summaryLine, table } from './output.ts';
 
 export const nodes: Command = {

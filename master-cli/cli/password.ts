@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 
 /** The first line of a file, or of standard input ("-"): a password never travels on a command line. */
 export function passwordFromFile(file: string): string {

@@ -1,8 +1,8 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { readImageConfig, withEnv } from '../app/image-config.ts';
 import { hostModes } from '../app/host-mode.ts';
 import { ensureRunch, newSteps, pushImage, startApp } from '../app/ops.ts';
-import type { Command } from './command.ts';
+import type { Command } from '../../base/cli.ts';
 import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 
 const APP = /^[a-z0-9][a-z0-9_-]{0,31}$/;

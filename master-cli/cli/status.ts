@@ -1,5 +1,5 @@
 import { collectStatus } from '../app/status.ts';
-import type { Command } from './command.ts';
+import type { Command } from '../../base/cli.ts';
 import { table } from './output.ts';
 import { TARGET_OPTIONS, targetOf } from './target.ts';
 

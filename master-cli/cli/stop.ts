@@ -1,6 +1,6 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { newSteps, stopApp } from '../app/ops.ts';
-import type { Command } from './command.ts';
+import type { Command } from '../../base/cli.ts';
 import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 
 export const stop: Command = {

@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { VzError } from '../../runch/lib/errors.ts';
-import { withLock } from '../../runch/lib/lock.ts';
+import { VzError } from '../../base/errors.ts';
+import { withLock } from '../../base/lock.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostStatus as Verdict } from '../ansible/result.ts';
 import { hostModes } from '../app/host-mode.ts';
 import { readImageConfig, withEnv } from '../app/image-config.ts';
 import { ensureRunch, newSteps, pushImage, removeApp, startApp, type StepReporter } from '../app/ops.ts';
 import { collectStatus } from '../app/status.ts';
-import { pack } from '../image/pack.ts';
+import { pack } from '../../image/pack.ts';
 import { loadInventory } from '../inventory/load.ts';
 import { waitHealthy } from './health.ts';
 import { type Manifest, manifestSchema } from './manifest.ts';

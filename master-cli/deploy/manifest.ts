@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 
 /**
  * The deploy manifest: one YAML (or JSON) file per app, in the habits of Kamal's deploy.yml and pm2's ecosystem

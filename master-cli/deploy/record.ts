@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { writeAtomic } from '../../runch/lib/atomic.ts';
+import { writeAtomic } from '../../base/atomic.ts';
 
 /** What the master remembers of an app between deploys: its image now and before (for rollback). */
 const recordSchema = z.object({

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isMap, parseDocument, type Document } from 'yaml';
-import { writeAtomicSync } from '../../runch/lib/atomic.ts';
-import { VzError } from '../../runch/lib/errors.ts';
-import { withLock } from '../../runch/lib/lock.ts';
+import { writeAtomicSync } from '../../base/atomic.ts';
+import { VzError } from '../../base/errors.ts';
+import { withLock } from '../../base/lock.ts';
 import { inventoryFormat } from './load.ts';
 import { GROUP_NAME, HOST_NAME } from './schema.ts';
 

@@ -1,4 +1,4 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { addHost, emptyRaw, type RawInventory } from './raw.ts';
 
 /** Split a host line the way ansible's INI plugin does (shlex with comments): whitespace, '…' and "…" quoting, "#" to the end. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { parseIni } from './ini.ts';
 import { expandGroups, type RawInventory } from './raw.ts';
 import { GROUP_NAME, HOST_NAME, inventoryHostSchema, type Inventory, type InventoryHost } from './schema.ts';

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { addHost, emptyRaw, type RawInventory } from './raw.ts';
 import { yamlInventorySchema, type YamlGroup } from './schema.ts';
 

@@ -1,7 +1,7 @@
 import { openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
-import { isAlive, processStartTime } from '../../runch/lib/proc.ts';
-import { VzError } from '../../runch/lib/errors.ts';
+import { isAlive, processStartTime } from '../../base/proc.ts';
+import { VzError } from '../../base/errors.ts';
 import { readLabState } from './state.ts';
 import { labPaths } from './paths.ts';
 

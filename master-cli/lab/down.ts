@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
-import { listPids, readStat } from '../../runch/lib/proc.ts';
+import { listPids, readStat } from '../../base/proc.ts';
 import { ansibleDirs } from '../ansible/env.ts';
 import { releaseAddress } from './addresses.ts';
 import { killHost } from './launch.ts';

@@ -1,4 +1,4 @@
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 
 /** The sshd command init keeps alive; the rest of sshd's options live in the host's private sshd_config. */
 export function sshdCommand(address: string, port: number): string {

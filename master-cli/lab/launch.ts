@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { execa, type Options } from 'execa';
-import { VzError } from '../../runch/lib/errors.ts';
-import { isAlive, processStartTime, readStat } from '../../runch/lib/proc.ts';
+import { VzError } from '../../base/errors.ts';
+import { isAlive, processStartTime, readStat } from '../../base/proc.ts';
 import { sshAnswers } from './addresses.ts';
 import { hostPaths, type LabPaths } from './paths.ts';
 import type { LabHost } from './state.ts';

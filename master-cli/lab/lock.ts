@@ -1,4 +1,4 @@
-import { withLock } from '../../runch/lib/lock.ts';
+import { withLock } from '../../base/lock.ts';
 
 /** Why: two `vzmaster lab` calls on one lab dir (up and down at once) must never interleave. */
 export function withLabLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { existsSync, readlinkSync } from 'node:fs';
-import { listPids, readStat } from '../../runch/lib/proc.ts';
-import { VzError } from '../../runch/lib/errors.ts';
+import { listPids, readStat } from '../../base/proc.ts';
+import { VzError } from '../../base/errors.ts';
 import { portFree, sshAnswers } from './addresses.ts';
 import { removeEmptyDir, tearDown } from './down.ts';
 import { hostAlive, killHost, launchHost } from './launch.ts';

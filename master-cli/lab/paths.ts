@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 
 /** The lab dir: --dir, else VZ_LAB_DIR, else /var/lib/vz-lab. */
 export function defaultLabDir(flag?: string): string {

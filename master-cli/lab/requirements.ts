@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { BUSYBOX, SYSVINIT } from './launch.ts';
 
 const SETUP_HINT = 'run "bash .ci/run --setup-only" (installs openssh-server, busybox-static, ansible-core, and unpacks sysvinit)';

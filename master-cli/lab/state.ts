@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { writeAtomicSync } from '../../runch/lib/atomic.ts';
-import { VzError } from '../../runch/lib/errors.ts';
+import { writeAtomicSync } from '../../base/atomic.ts';
+import { VzError } from '../../base/errors.ts';
 
 export const INIT_FLAVOURS = ['sysvinit', 'busybox'] as const;
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { writeAtomicSync } from '../../runch/lib/atomic.ts';
-import { VzError } from '../../runch/lib/errors.ts';
+import { writeAtomicSync } from '../../base/atomic.ts';
+import { VzError } from '../../base/errors.ts';
 import { renderLabAnsibleCfg, renderLabInventory } from '../inventory/write.ts';
 import { pickAddresses } from './addresses.ts';
 import { removeEmptyDir, tearDown } from './down.ts';

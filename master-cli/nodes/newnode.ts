@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { VzError } from '../../runch/lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { bootstrapHost, type BootstrapReport } from '../../bootstrap/steps.ts';
 import { masterKey } from '../../bootstrap/key.ts';
 import type { HostResult } from '../ansible/result.ts';

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { StateStore } from '../state/store.ts';
 
 export interface Globals {

@@ -1,4 +1,4 @@
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import type { Command } from './command.ts';
 
 // Each subcommand loads only its own modules: `init exec` runs at every respawn, so it must not pay for the writer.
@@ -94,7 +94,7 @@ export const init: Command = {
       const table = (await import('../../supervisor/table/index.ts')).readTable(host.table).entries.find((e) => e.id === id);
       if (table) rotateIfBig(host.logDir, id, table.logSize, table.logKeep);
       const { DEFAULT_POLICY } = await import('../../supervisor/policy/index.ts');
-      const { execContainer } = await import('../container/exec.ts');
+      const { execContainer } = await import('../../inittab-gen/exec.ts');
       return execContainer(store, id, { bundle: entry.bundle, logPath: logPath(host.logDir, id), policy: DEFAULT_POLICY });
     }
     const { modeFile, readMode } = await import('../../inittab-gen/mode.ts');

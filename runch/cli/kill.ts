@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { killContainer } from '../container/kill.ts';
-import { VzError } from '../lib/errors.ts';
-import { parseSignal } from '../lib/signals.ts';
+import { VzError } from '../../base/errors.ts';
+import { parseSignal } from '../../base/signals.ts';
 import type { Command } from './command.ts';
 import { requireId } from './command.ts';
 

@@ -1,4 +1,4 @@
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import type { Command } from './command.ts';
 import { requireId } from './command.ts';
 

@@ -1,4 +1,4 @@
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import type { Command, Globals } from './command.ts';
 
 /** Verbs load lazily: `runch run` must not pay for the code of `list` or `supervise`. */

@@ -1,5 +1,5 @@
 import { runContainer } from '../container/run.ts';
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import type { Command } from './command.ts';
 import { requireId } from './command.ts';
 import { warnIgnored } from './output.ts';
@@ -19,7 +19,7 @@ export const run: Command = {
   async run({ values, positionals, store }) {
     if (values.restart !== undefined) {
       if (values.detach) throw new VzError('usage', 'run: --restart supervises in the foreground: drop --detach, or use "runch enable" with "runch supervise"');
-      const { runSupervised } = await import('../container/run-supervised.ts');
+      const { runSupervised } = await import('../../supervisor/run-supervised.ts');
       return runSupervised(
         store,
         requireId(run, positionals),

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeAtomic } from '../lib/atomic.ts';
-import { VzError } from '../lib/errors.ts';
+import { writeAtomic } from '../../base/atomic.ts';
+import { VzError } from '../../base/errors.ts';
 import { specTemplate } from '../oci/defaults.ts';
 import type { Command } from './command.ts';
 

@@ -1,5 +1,5 @@
 import type { Command } from './command.ts';
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 
 export const supervise: Command = {
   name: 'supervise',

@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { writeAtomic } from '../lib/atomic.ts';
-import { VzError, withContext } from '../lib/errors.ts';
-import { withLock } from '../lib/lock.ts';
-import { processStartTime } from '../lib/proc.ts';
+import { writeAtomic } from '../../base/atomic.ts';
+import { VzError, withContext } from '../../base/errors.ts';
+import { withLock } from '../../base/lock.ts';
+import { processStartTime } from '../../base/proc.ts';
 import { type ContainerSpec, loadBundle } from '../oci/load.ts';
 import { type ContainerState, OCI_VERSION, type StateStore, type StoredState } from '../state/store.ts';
 import { runHooks } from './hooks.ts';

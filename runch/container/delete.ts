@@ -1,6 +1,6 @@
-import { VzError } from '../lib/errors.ts';
-import { withLock } from '../lib/lock.ts';
-import { isAlive } from '../lib/proc.ts';
+import { VzError } from '../../base/errors.ts';
+import { withLock } from '../../base/lock.ts';
+import { isAlive } from '../../base/proc.ts';
 import type { ContainerState, StateStore } from '../state/store.ts';
 import { runHooksWarning } from './hooks.ts';
 import { containerPids } from './members.ts';

@@ -1,4 +1,4 @@
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import type { OciHook, OciHooks } from '../oci/schema.ts';
 import { ociState } from './oci-state.ts';
 import type { ContainerState } from '../state/store.ts';

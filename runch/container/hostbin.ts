@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 
 const DIRS = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'];
 const found = new Map<string, string>();

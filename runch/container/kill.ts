@@ -1,5 +1,5 @@
-import { withLock } from '../lib/lock.ts';
-import { parseSignal } from '../lib/signals.ts';
+import { withLock } from '../../base/lock.ts';
+import { parseSignal } from '../../base/signals.ts';
 import type { ContainerState, StateStore } from '../state/store.ts';
 import { containerPids } from './members.ts';
 import { canKill, refuse } from './status.ts';

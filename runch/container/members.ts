@@ -1,5 +1,5 @@
 import { readlinkSync } from 'node:fs';
-import { listPids, readStat } from '../lib/proc.ts';
+import { listPids, readStat } from '../../base/proc.ts';
 import type { ContainerState } from '../state/store.ts';
 
 function link(path: string): string | undefined {

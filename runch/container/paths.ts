@@ -1,6 +1,6 @@
 import { accessSync, constants, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 export const MAX_ID_LENGTH = 64;

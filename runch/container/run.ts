@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import type { StateStore } from '../state/store.ts';
-import { withLock } from '../lib/lock.ts';
+import { withLock } from '../../base/lock.ts';
 import { loadBundle } from '../oci/load.ts';
 import { type CreateOptions, createLocked } from './create.ts';
 import { deleteContainer, deleteStopped } from './delete.ts';

@@ -1,7 +1,7 @@
 import { closeSync, constants, openSync, readSync, rmSync } from 'node:fs';
-import { VzError } from '../lib/errors.ts';
-import { withLock } from '../lib/lock.ts';
-import { isAlive } from '../lib/proc.ts';
+import { VzError } from '../../base/errors.ts';
+import { withLock } from '../../base/lock.ts';
+import { isAlive } from '../../base/proc.ts';
 import type { ContainerState, StateStore } from '../state/store.ts';
 import { runHooks, runHooksWarning } from './hooks.ts';
 import { canStart, refuse } from './status.ts';

@@ -1,4 +1,4 @@
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 
 /** The runtime-spec lifecycle; the named checks say which verb each status allows. */
 export type Status = 'creating' | 'created' | 'running' | 'stopped';

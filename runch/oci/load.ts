@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import * as z from 'zod';
-import { VzError } from '../lib/errors.ts';
+import { VzError } from '../../base/errors.ts';
 import { findProgram, resolveInRoot } from '../container/paths.ts';
 import { ARCH_CHROOT_MOUNTS, RESOLV_CONF } from './defaults.ts';
 import { ignoredFields } from './ignored.ts';

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as z from 'zod';
-import { writeAtomic } from '../lib/atomic.ts';
-import { VzError } from '../lib/errors.ts';
-import { isAlive } from '../lib/proc.ts';
+import { writeAtomic } from '../../base/atomic.ts';
+import { VzError } from '../../base/errors.ts';
+import { isAlive } from '../../base/proc.ts';
 import { checkId } from '../container/paths.ts';
 import type { Status } from '../container/status.ts';
 import { hooksSchema } from '../oci/schema.ts';

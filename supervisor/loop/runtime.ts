@@ -3,8 +3,8 @@ import { createContainer } from '../../runch/container/create.ts';
 import { deleteContainer } from '../../runch/container/delete.ts';
 import { signalContainer } from '../../runch/container/kill.ts';
 import { startContainer } from '../../runch/container/start.ts';
-import { VzError } from '../../runch/lib/errors.ts';
-import { isAlive } from '../../runch/lib/proc.ts';
+import { VzError } from '../../base/errors.ts';
+import { isAlive } from '../../base/proc.ts';
 import type { ContainerState, StateStore } from '../../runch/state/store.ts';
 
 /** The supervisor's only door into runch: its library, not its command line (no process per operation). */

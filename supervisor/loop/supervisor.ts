@@ -1,7 +1,7 @@
 import { mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { processStartTime } from '../../runch/lib/proc.ts';
+import { processStartTime } from '../../base/proc.ts';
 import type { StateStore } from '../../runch/state/store.ts';
 import type { PolicyConfig } from '../policy/index.ts';
 import { type SupervisorState, type UnitRecord, readState, writeState, writeStateSync } from '../state/file.ts';

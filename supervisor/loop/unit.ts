@@ -8,7 +8,7 @@ import type { TableEntry } from '../table/index.ts';
 import { isInvalid, launch, remove, signalAll } from './runtime.ts';
 import type { AdoptWatch, LogWatch } from './watch.ts';
 import { CronSlot, type Scheduler } from './cron.ts';
-import { isAlive } from '../../runch/lib/proc.ts';
+import { isAlive } from '../../base/proc.ts';
 
 /** What a unit needs from the supervisor around it. */
 export interface UnitContext {

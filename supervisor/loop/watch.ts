@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { isAlive } from '../../runch/lib/proc.ts';
+import { isAlive } from '../../base/proc.ts';
 import { rotateIfBig } from '../logs/file.ts';
 
 /**

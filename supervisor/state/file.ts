@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { writeAtomic, writeAtomicSync } from '../../runch/lib/atomic.ts';
+import { writeAtomic, writeAtomicSync } from '../../base/atomic.ts';
 
 export const DEFAULT_STATE_DIR = '/run/vz/supervisor';
 

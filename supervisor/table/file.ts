@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeAtomic } from '../../runch/lib/atomic.ts';
-import { VzError } from '../../runch/lib/errors.ts';
-import { withLock } from '../../runch/lib/lock.ts';
+import { writeAtomic } from '../../base/atomic.ts';
+import { VzError } from '../../base/errors.ts';
+import { withLock } from '../../base/lock.ts';
 import type { TableEntry } from './schema.ts';
 import { type ParsedTable, parseTable, renderTable, withEntry } from './text.ts';
 

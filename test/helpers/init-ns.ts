@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listPids, readStat } from '../../runch/lib/proc.ts';
+import { listPids, readStat } from '../../base/proc.ts';
 import { execToFiles, RUNCH, scratch } from './fixtures.ts';
 
 export const SYSVINIT = '/opt/vz-sysvinit/sbin/init';

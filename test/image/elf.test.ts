@@ -1,7 +1,7 @@
 import t from 'tap';
-import { parseElf } from '../../master-cli/image/elf.ts';
-import { parseLoaderList } from '../../master-cli/image/loader.ts';
-import { nssModules, nssNeed } from '../../master-cli/image/nss.ts';
+import { parseElf } from '../../image/elf.ts';
+import { parseLoaderList } from '../../image/loader.ts';
+import { nssModules, nssNeed } from '../../image/nss.ts';
 
 /** A minimal ELF image: header, one PT_INTERP program header, the interpreter string. */
 function elf(bits: 32 | 64, machine: number, interp?: string): Buffer {
@@ -46,8 +46,8 @@ t.test('the loader and architecture come from the ELF header and PT_INTERP, for 
 });
 
 t.test('the host\'s getent imports resolver functions: NSS for hosts', async (t) => {
-  const { readElf } = await import('../../master-cli/image/elf.ts');
-  const { findProgram } = await import('../../master-cli/image/which.ts');
+  const { readElf } = await import('../../image/elf.ts');
+  const { findProgram } = await import('../../image/which.ts');
   const getent = readElf(findProgram('getent'));
   t.equal(nssNeed(getent.imports), 'hosts');
   t.equal(nssNeed(new Set(['printf'])), 'none');
@@ -71,7 +71,7 @@ t.test('loader --list output: glibc (x86_64, i686), musl; not found is an error 
 });
 
 t.test('#! lines: the interpreter, its one argument, env NAME', async (t) => {
-  const { parseShebangLine } = await import('../../master-cli/image/shebang.ts');
+  const { parseShebangLine } = await import('../../image/shebang.ts');
   t.same(parseShebangLine(Buffer.from('#!/bin/sh\necho\n')), { interp: '/bin/sh', arg: undefined });
   t.same(parseShebangLine(Buffer.from('#! /usr/bin/env  perl -w\n')), { interp: '/usr/bin/env', arg: 'perl -w' });
   t.equal(parseShebangLine(Buffer.from('#!perl\n')), undefined, 'a relative interpreter is not one the kernel runs');

@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { readElf } from '../../master-cli/image/elf.ts';
+import { readElf } from '../../image/elf.ts';
 import { runch, scratch } from '../helpers/fixtures.ts';
 import { host, tool, varScratch } from './tools.ts';
 

@@ -3,8 +3,8 @@ import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, lstatSync, mk
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import t from 'tap';
-import { hasZstd } from '../../master-cli/image/compression.ts';
-import { manifestSchema } from '../../master-cli/image/manifest.ts';
+import { hasZstd } from '../../image/compression.ts';
+import { manifestSchema } from '../../image/manifest.ts';
 import { busyboxBundle, runch, scratch } from '../helpers/fixtures.ts';
 import { leftovers, tool } from './tools.ts';
 

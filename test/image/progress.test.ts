@@ -1,5 +1,5 @@
 import t from 'tap';
-import { progress } from '../../master-cli/image/progress.ts';
+import { progress } from '../../image/progress.ts';
 
 const MIB = 1024 * 1024;
 

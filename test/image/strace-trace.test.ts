@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { isDropped, parseStraceLine, pathsOfTrace } from '../../master-cli/image/strace-parse.ts';
+import { isDropped, parseStraceLine, pathsOfTrace } from '../../image/strace-parse.ts';
 import { runch, scratch } from '../helpers/fixtures.ts';
 import { host, tool, varScratch } from './tools.ts';
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { withLock } from '../../runch/lib/lock.ts';
+import { withLock } from '../../base/lock.ts';
 import { busyboxBundle, runch, scratch } from '../helpers/fixtures.ts';
 
 t.test('two runch calls on one id never interleave: one create wins, the other is refused', async (t) => {

@@ -1,0 +1,126 @@
+import { chmodSync, createReadStream, fstatSync, lchownSync, lstatSync, lutimesSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { execa } from 'execa';
+import * as tar from 'tar';
+import { VzError } from '../base/errors.ts';
+import { decompressor, sniff } from './compression.ts';
+import { EntryChecker } from './entry-check.ts';
+import { progress } from './progress.ts';
+import { stage } from './stage.ts';
+
+interface Meta {
+  path: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  devmaj: number;
+  devmin: number;
+  mtime?: Date;
+}
+
+/** The archive's bytes from the start of an open file, decompressed by what its magic says. */
+async function readArchive(fd: number, sink: Writable, onBytes?: (n: number) => void): Promise<void> {
+  const head = Buffer.alloc(8);
+  readSync(fd, head, 0, 8, 0);
+  const source = createReadStream('', { fd, start: 0, autoClose: false });
+  if (onBytes) source.on('data', (chunk) => onBytes(chunk.length));
+  const unzip: Transform | undefined = decompressor(sniff(head));
+  await (unzip ? pipeline(source, unzip, sink) : pipeline(source, sink));
+}
+
+/** Pass 1: every header through the checker before anything is written. Returns each entry's metadata. */
+async function checkAll(fd: number, label: string): Promise<Meta[]> {
+  const checker = new EntryChecker();
+  const entries: Meta[] = [];
+  let refused: unknown;
+  const parser = new tar.Parser({
+    strict: true,
+    onReadEntry: (entry) => {
+      try {
+        if (refused === undefined) {
+          const path = checker.check({ path: entry.path, type: entry.type, linkpath: entry.linkpath });
+          const h = entry.header;
+          entries.push({ path, type: entry.type, mode: entry.mode ?? 0, uid: entry.uid ?? 0, gid: entry.gid ?? 0, devmaj: h?.devmaj ?? 0, devmin: h?.devmin ?? 0, mtime: entry.mtime });
+        }
+      } catch (error) {
+        refused = error;
+      }
+      entry.resume();
+    },
+  });
+  try {
+    await readArchive(fd, parser as unknown as Writable);
+  } catch (error) {
+    throw new VzError('invalid-config', `${label} is not a readable tar archive (${(error as Error).message.split('\n')[0]}): it is damaged or not a tarball`);
+  }
+  if (refused !== undefined) throw refused;
+  if (entries.length === 0) throw new VzError('invalid-config', `${label} holds no entries: it is empty or not a tarball`);
+  return entries;
+}
+
+/**
+ * An archive into a new directory, safely: pass 1 checks every entry (EntryChecker), pass 2 extracts into a temp
+ * directory beside the target (node-tar's own path rewriting off: our checks are stricter and keep absolute
+ * symlinks), modes and device nodes are set last, then the directory is renamed into place.
+ */
+export async function extractArchive(fd: number, target: string, label: string): Promise<{ entries: number }> {
+  const entries = await checkAll(fd, label);
+  const isRoot = process.getuid?.() === 0;
+  const second = new EntryChecker();
+  let changed: unknown;
+  await stage(target, async (tmp) => {
+    const bar = progress(`unpacking ${label}`, fstatSync(fd).size);
+    const unpack = new tar.Unpack({
+      cwd: tmp,
+      strict: true,
+      preservePaths: true,
+      preserveOwner: isRoot,
+      unlink: true,
+      // the same checks again on the bytes actually extracted: the file may have changed since pass 1
+      filter: (_path, entry) => {
+        const e = entry as tar.ReadEntry;
+        try {
+          second.check({ path: e.path, type: e.type, linkpath: e.linkpath });
+        } catch (error) {
+          changed ??= error;
+          return false;
+        }
+        return !['CharacterDevice', 'BlockDevice', 'FIFO'].includes(e.type);
+      },
+    });
+    try {
+      await readArchive(fd, unpack as unknown as Writable, bar.add);
+    } catch (error) {
+      throw new VzError('system', `extracting ${label}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    }
+    bar.done();
+    if (changed !== undefined) throw changed;
+    const umask = process.umask();
+    for (const meta of entries) await finish(tmp, meta, isRoot, umask);
+    // times last, deepest first: creating an entry changes its directory's mtime; node-tar sets files' own times
+    // but not symlinks'
+    for (const meta of [...entries].reverse())
+      if (meta.mtime && (meta.type === 'Directory' || meta.type === 'SymbolicLink')) lutimesSync(join(tmp, meta.path), meta.mtime, meta.mtime);
+  });
+  return { entries: entries.length };
+}
+
+/**
+ * Exact modes where node-tar's may differ (bits the umask removed, setuid/setgid cleared by its chown), and device
+ * nodes, which node-tar cannot make.
+ */
+async function finish(root: string, meta: Meta, isRoot: boolean, umask: number): Promise<void> {
+  const path = join(root, meta.path);
+  if (meta.type === 'CharacterDevice' || meta.type === 'BlockDevice' || meta.type === 'FIFO') {
+    const kind = meta.type === 'FIFO' ? ['p'] : [meta.type === 'CharacterDevice' ? 'c' : 'b', String(meta.devmaj), String(meta.devmin)];
+    await execa('mknod', ['-m', (meta.mode & 0o7777).toString(8), '--', path, ...kind]);
+    if (isRoot) lchownSync(path, meta.uid, meta.gid);
+    return;
+  }
+  if (meta.type === 'SymbolicLink' || meta.type === 'Link' || (meta.mode & (0o7000 | umask)) === 0) return;
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (stat && !stat.isSymbolicLink() && (stat.mode & 0o7777) !== (meta.mode & 0o7777)) chmodSync(path, meta.mode & 0o7777);
+}
