@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { VzError } from '../base/errors.ts';
+import { fdReadable } from './fd-stream.ts';
 
 /** sha256 of an open file, read from the start (the fd stays open: unpack reads the same file it checked). */
 export async function sha256OfFd(fd: number): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream('', { fd, start: 0, autoClose: false })) hash.update(chunk as Buffer);
+  for await (const chunk of fdReadable(fd)) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
 }
 

@@ -1,5 +1,5 @@
-import { chmodSync, createReadStream, fstatSync, lchownSync, lstatSync, lutimesSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, fstatSync, lchownSync, lstatSync, lutimesSync, readSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
@@ -7,6 +7,7 @@ import * as tar from 'tar';
 import { VzError } from '../base/errors.ts';
 import { decompressor, sniff } from './compression.ts';
 import { EntryChecker } from './entry-check.ts';
+import { fdReadable } from './fd-stream.ts';
 import { progress } from './progress.ts';
 import { stage } from './stage.ts';
 
@@ -25,7 +26,7 @@ interface Meta {
 async function readArchive(fd: number, sink: Writable, onBytes?: (n: number) => void): Promise<void> {
   const head = Buffer.alloc(8);
   readSync(fd, head, 0, 8, 0);
-  const source = createReadStream('', { fd, start: 0, autoClose: false });
+  const source = fdReadable(fd);
   if (onBytes) source.on('data', (chunk) => onBytes(chunk.length));
   const unzip: Transform | undefined = decompressor(sniff(head));
   await (unzip ? pipeline(source, unzip, sink) : pipeline(source, sink));
@@ -94,6 +95,8 @@ export async function extractArchive(fd: number, target: string, label: string):
     try {
       await readArchive(fd, unpack as unknown as Writable, bar.add);
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC')
+        throw new VzError('system', `extracting ${label}: the disk is full (no space left on device): free space under ${dirname(target)} and try again`, { cause: error });
       throw new VzError('system', `extracting ${label}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
     }
     bar.done();

@@ -86,3 +86,43 @@ t.test('a docker-export-like tarball (GNU tar, absolute symlinks, hard links, .d
     t.equal(ran.stdout, 'imported from docker\n1');
   }
 });
+
+t.test('issue 11: unpack of garbage, a corrupt gzip or onto a full disk says the real reason, not "EBADF: close"', async (t) => {
+  const dir = scratch(t);
+  chmodSync(dir, 0o755);
+  const named = (body: Buffer, ext: string) => {
+    const file = join(dir, `${createHash('sha256').update(body).digest('hex')}${ext}`);
+    writeFileSync(file, body);
+    return file;
+  };
+  const noise = Buffer.from(Buffer.alloc(6000).map((_, i) => (i * 7919) % 251));
+  const cases: [string, string, RegExp][] = [
+    ['garbage', named(noise, '.tar'), /is not a readable tar archive \(.+\): it is damaged or not a tarball/],
+    ['corrupt gzip', named(Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), noise]), '.tar.gz'), /is not a readable tar archive \(.+\): it is damaged or not a tarball/],
+  ];
+  for (const [what, file, why] of cases) {
+    const result = await tool('vzimage', ['unpack', file, join(dir, `out-${what.replace(' ', '-')}`)]);
+    t.equal(result.exitCode, 1, `${what}: refused`);
+    t.match(result.stderr, why, `${what}: the reason`);
+    t.notMatch(result.stderr, /EBADF/, `${what}: not EBADF`);
+    t.equal(result.stderr.trim().split('\n').length, 1, `${what}: one line`);
+  }
+  // A full disk: a 1 MiB tmpfs (in this test's own mount namespace: the suite runs under unshare --mount) and a
+  // 3 MB image. The image is gzip of incompressible bytes, so it cannot fit.
+  const bundle = join(dir, 'big');
+  mkdirSync(join(bundle, 'rootfs'), { recursive: true });
+  writeFileSync(join(bundle, 'rootfs/big'), Buffer.alloc(3_000_000).map((_, i) => (i * 2654435761) >>> 24));
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: ['/big'], cwd: '/' } }));
+  const packed = await tool('vzimage', ['pack', bundle, '-o', join(dir, 'images')]);
+  t.equal(packed.exitCode, 0, packed.stderr);
+  const image = readdirSync(join(dir, 'images')).find((name) => name.includes('.tar'))!;
+  const small = join(dir, 'small');
+  mkdirSync(small);
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+  t.teardown(() => execa('umount', [small], { reject: false }));
+  const full = await tool('vzimage', ['unpack', join(dir, 'images', image), join(small, 'out')]);
+  t.equal(full.exitCode, 1, 'full disk: refused');
+  t.match(full.stderr, /the disk is full \(no space left on device\): free space under .*small and try again/);
+  t.notMatch(full.stderr, /EBADF/);
+  t.same(readdirSync(small), [], 'nothing half-unpacked is left');
+});
