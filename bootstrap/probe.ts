@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tabFields } from '../master-cli/nodes/probe.ts';
+import { tabFields } from '../base/key-value.ts';
 
 /**
  * The first look at a fresh host, through ansible's raw module (plain ssh, no python needed: a fresh VPS may not

@@ -1,17 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { VzError } from '../base/errors.ts';
-import type { AdhocCall } from '../master-cli/ansible/argv.ts';
-import { settleChanged, type HostResult } from '../master-cli/ansible/result.ts';
-import { runAdhoc } from '../master-cli/ansible/run.ts';
-import { HOST_RUNCH } from '../master-cli/app/host-paths.ts';
-import { runchInstallCalls } from '../master-cli/app/ops.ts';
-import { parseFacts, PROBE_ARGV, type NodeFacts } from '../master-cli/nodes/probe.ts';
 import { HOST_NODE_PREFIX, nodeDistFor } from './node-dist.ts';
 import { FIRST_LOOK, INSTALL_PYTHON, nodeIsRecentEnough, parseFirstLook, type FirstLook } from './probe.ts';
-import { renderSessionInventory, type Login } from './session-inventory.ts';
+import type { Connect, RemoteCall, StepResult } from './runner.ts';
+import { Stage, type StepLog } from './stage.ts';
 
-export interface BootstrapOptions {
+/** The facts bootstrap needs from the host's facts probe: runch answers there. */
+export interface HostFacts {
+  runch: string;
+  node: string;
+}
+
+export interface BootstrapOptions<F extends HostFacts> {
   name: string;
   address: string;
   port: number;
@@ -21,61 +20,39 @@ export interface BootstrapOptions {
   password?: string;
   publicKey: string;
   keyFile: string;
-  stateDir: string;
-  ansibleConfig?: string;
+  /** Where the Node archive made from the master's own Node is kept between runs. */
+  cacheDir: string;
   /** Node's release tarball for a host whose architecture differs from the master's. */
   nodeDist?: string;
-  connectTimeout: number;
-  taskTimeout: number;
-  onStep?: (label: string, result: HostResult) => void;
+  /** How calls reach the host, per login (the master's ansible). */
+  connect: Connect;
+  /** What only the master knows: the calls that install runch, and where they put it. */
+  runch: { install: RemoteCall[]; path: string };
+  /** The host's facts probe (the one `nodes` runs) and its reader. */
+  facts: { call: RemoteCall; parse(stdout: string): F | undefined };
+  onStep?: (label: string, result: StepResult) => void;
 }
 
-export interface BootstrapReport {
+export interface BootstrapReport<F extends HostFacts> {
   /** Every step's verdict, in order. */
-  steps: { label: string; status: HostResult['status'] }[];
+  steps: StepLog;
   changed: boolean;
   /** The Node version installed by this run, if one was. */
   nodeInstalled?: string;
-  facts: NodeFacts;
+  facts: F;
 }
 
-/** Runs one stage's calls against its one-host inventory; any failed step ends the bootstrap with its message. */
-class Stage {
-  private readonly options: BootstrapOptions;
-  private readonly inventory: string;
-  readonly report: BootstrapReport['steps'];
+/** Where runch is on sudo's PATH: beside the Node bootstrap installs. */
+const RUNCH_LINK = `${HOST_NODE_PREFIX}/bin/runch`;
 
-  constructor(options: BootstrapOptions, dir: string, login: Login, report: BootstrapReport['steps']) {
-    this.options = options;
-    this.inventory = join(dir, `${login.user}.yml`);
-    writeFileSync(this.inventory, renderSessionInventory(login), { mode: 0o600 });
-    this.report = report;
-  }
-
-  /**
-   * tolerate: verdicts returned instead of thrown. readOnly: a probe through command or raw, which ansible always
-   * counts as a change; it changes nothing. silent: a try whose failure is expected (not reported as a step).
-   */
-  async run(label: string, call: AdhocCall, how: { tolerate?: ('failed' | 'unreachable')[]; readOnly?: boolean; silent?: boolean } = {}): Promise<HostResult> {
-    const { options } = this;
-    const outcome = await runAdhoc(
-      { inventory: this.inventory, stateDir: options.stateDir, ansibleConfig: options.ansibleConfig },
-      // A first contact must not stop at ssh's "new host key" question (sshpass cannot answer it): accept a new key
-      // as a first manual ssh would, and still refuse a changed one.
-      { ...call, connectTimeout: options.connectTimeout, taskTimeout: options.taskTimeout, sshExtraArgs: '-o StrictHostKeyChecking=accept-new' },
-    );
-    const reported = outcome.hosts[0];
-    const result = how.readOnly && reported ? settleChanged(reported, () => false) : reported;
-    if (!result) throw new VzError('system', `newnode ${options.address}: ${label}: ansible reported nothing for the host`);
-    const bad = result.status === 'failed' || result.status === 'unreachable';
-    if (!(how.silent && bad)) {
-      this.report.push({ label, status: result.status });
-      options.onStep?.(label, result);
-    }
-    if (bad && !how.tolerate?.includes(result.status as 'failed' | 'unreachable'))
-      throw new VzError('system', `newnode ${options.address}: ${label}: ${result.message}`);
-    return result;
-  }
+/**
+ * The steps as the user, once login and sudo are proven, after Node: each a label (what the report and onStep show)
+ * and its calls, plain data, each call safe to repeat. A new step is one more entry here.
+ */
+function userSteps<F extends HostFacts>(options: BootstrapOptions<F>): { label: string; calls: RemoteCall[] }[] {
+  return [
+    { label: 'runch', calls: [...options.runch.install, { module: 'file', args: { src: options.runch.path, dest: RUNCH_LINK, state: 'link', force: true } }] },
+  ];
 }
 
 /**
@@ -84,47 +61,41 @@ class Stage {
  * 1. as root (with its password, or with the key when the vendor installed it for root; skipped on a rerun without a
  *    password, when the user already logs in and sudoes): python3 and sudo if missing, the user, its authorized key,
  *    passwordless sudo;
- * 2. as that user, with the key, through sudo (proving both): Node >= 22.15 if missing, runch, the host's facts.
+ * 2. as that user, with the key, through sudo (proving both): Node >= 22.15 if missing, then userSteps (runch), then
+ *    the host's facts.
  */
-export async function bootstrapHost(options: BootstrapOptions): Promise<BootstrapReport> {
-  const runsDir = join(options.stateDir, 'newnode');
-  mkdirSync(runsDir, { recursive: true, mode: 0o700 });
-  const dir = mkdtempSync(join(runsDir, 'run-'));
-  const steps: BootstrapReport['steps'] = [];
-  try {
-    const base = { name: options.name, address: options.address, port: options.port };
-    const user = new Stage(options, dir, { ...base, user: options.user, keyFile: options.keyFile, become: true }, steps);
-    const sudo = { module: 'command', args: { argv: ['id', '-u'] } };
-    // A rerun without a password: the user already logs in and sudoes, so that one call is the check.
-    let whoami = options.password === undefined ? await user.run('sudo', sudo, { tolerate: ['failed', 'unreachable'], readOnly: true, silent: true }) : undefined;
-    if (whoami?.status !== 'ok') {
-      if (options.password !== undefined) await asRoot(new Stage(options, dir, { ...base, user: 'root', password: options.password }, steps), options);
-      else {
-        const root = new Stage(options, dir, { ...base, user: 'root', keyFile: options.keyFile }, steps);
-        const login = await root.run('look', { module: 'raw', args: { _raw_params: 'true' } }, { tolerate: ['failed', 'unreachable'], readOnly: true, silent: true });
-        if (login.status !== 'ok')
-          throw new VzError('system', `newnode ${options.address}: neither ${options.user} nor root logs in with ${options.keyFile} (${login.message}): pass -k for a first login as root with its password`);
-        await asRoot(root, options);
-      }
-      whoami = await user.run('sudo', sudo, { tolerate: ['failed', 'unreachable'], readOnly: true });
+export async function bootstrapHost<F extends HostFacts>(options: BootstrapOptions<F>): Promise<BootstrapReport<F>> {
+  const steps: StepLog = [];
+  const stage = (login: { user: string; password?: string; keyFile?: string; become?: boolean }) =>
+    new Stage(options.connect, { name: options.name, address: options.address, port: options.port, ...login }, steps, options.onStep);
+  const user = stage({ user: options.user, keyFile: options.keyFile, become: true });
+  const sudo = { module: 'command', args: { argv: ['id', '-u'] } };
+  // A rerun without a password: the user already logs in and sudoes, so that one call is the check.
+  let whoami = options.password === undefined ? await user.run('sudo', sudo, { tolerate: ['failed', 'unreachable'], readOnly: true, silent: true }) : undefined;
+  if (whoami?.status !== 'ok') {
+    if (options.password !== undefined) await asRoot(stage({ user: 'root', password: options.password }), options);
+    else {
+      const root = stage({ user: 'root', keyFile: options.keyFile });
+      const login = await root.run('look', { module: 'raw', args: { _raw_params: 'true' } }, { tolerate: ['failed', 'unreachable'], readOnly: true, silent: true });
+      if (login.status !== 'ok')
+        throw new VzError('system', `newnode ${options.address}: neither ${options.user} nor root logs in with ${options.keyFile} (${login.message}): pass -k for a first login as root with its password`);
+      await asRoot(root, options);
     }
-    if (whoami.status === 'unreachable' || whoami.status === 'failed') throw new VzError('system', `newnode ${options.address}: ${options.user} cannot log in or use sudo: ${whoami.message}`);
-    if (String(whoami.result.stdout).trim() !== '0') throw new VzError('system', `newnode ${options.address}: sudo as ${options.user} did not give root (id -u printed ${JSON.stringify(whoami.result.stdout)})`);
-    const nodeInstalled = await ensureNode(user, options);
-    for (const call of runchInstallCalls()) await user.run('runch', call);
-    await user.run('runch', { module: 'file', args: { src: HOST_RUNCH, dest: '/usr/local/bin/runch', state: 'link', force: true } });
-    const probe = await user.run('facts', { module: 'command', args: { argv: PROBE_ARGV } }, { readOnly: true });
-    const facts = parseFacts(String(probe.result.stdout ?? ''));
-    if (!facts) throw new VzError('system', `newnode ${options.address}: the host's facts could not be read`);
-    if (facts.runch === 'none' || facts.runch === 'unknown') throw new VzError('system', `newnode ${options.address}: runch was installed but does not run (node ${facts.node})`);
-    const changed = steps.some((s) => s.status === 'changed');
-    return { steps, changed, nodeInstalled, facts };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    whoami = await user.run('sudo', sudo, { tolerate: ['failed', 'unreachable'], readOnly: true });
   }
+  if (whoami.status === 'unreachable' || whoami.status === 'failed') throw new VzError('system', `newnode ${options.address}: ${options.user} cannot log in or use sudo: ${whoami.message}`);
+  if (String(whoami.result.stdout).trim() !== '0') throw new VzError('system', `newnode ${options.address}: sudo as ${options.user} did not give root (id -u printed ${JSON.stringify(whoami.result.stdout)})`);
+  const nodeInstalled = await ensureNode(user, options);
+  for (const step of userSteps(options)) for (const call of step.calls) await user.run(step.label, call);
+  const probe = await user.run('facts', options.facts.call, { readOnly: true });
+  const facts = options.facts.parse(String(probe.result.stdout ?? ''));
+  if (!facts) throw new VzError('system', `newnode ${options.address}: the host's facts could not be read`);
+  if (facts.runch === 'none' || facts.runch === 'unknown') throw new VzError('system', `newnode ${options.address}: runch was installed but does not run (node ${facts.node})`);
+  const changed = steps.some((s) => s.status === 'changed');
+  return { steps, changed, nodeInstalled, facts };
 }
 
-async function asRoot(root: Stage, options: BootstrapOptions): Promise<void> {
+async function asRoot(root: Stage, options: BootstrapOptions<HostFacts>): Promise<void> {
   let look = await firstLook(root, options);
   if (look.uid !== 0) throw new VzError('usage', `newnode ${options.address}: the first login must be root (uid ${look.uid} logged in)`);
   if (look.python === 'none') {
@@ -147,7 +118,7 @@ async function asRoot(root: Stage, options: BootstrapOptions): Promise<void> {
   });
 }
 
-async function firstLook(stage: Stage, options: BootstrapOptions): Promise<FirstLook> {
+async function firstLook(stage: Stage, options: BootstrapOptions<HostFacts>): Promise<FirstLook> {
   const result = await stage.run('look', { module: 'raw', args: { _raw_params: FIRST_LOOK } }, { readOnly: true });
   const look = parseFirstLook(String(result.result.stdout ?? ''));
   if (!look) throw new VzError('system', `newnode ${options.address}: the host's first look printed nothing vzmaster can read (is its login shell a POSIX shell?)`);
@@ -155,12 +126,12 @@ async function firstLook(stage: Stage, options: BootstrapOptions): Promise<First
 }
 
 /** Node >= 22.15 on sudo's PATH (the PATH runch runs with): installed in /usr/local when missing or older. */
-async function ensureNode(user: Stage, options: BootstrapOptions): Promise<string | undefined> {
+async function ensureNode(user: Stage, options: BootstrapOptions<HostFacts>): Promise<string | undefined> {
   const result = await user.run('look', { module: 'command', args: { argv: ['sh', '-c', FIRST_LOOK, 'vz-look'] } }, { readOnly: true });
   const look = parseFirstLook(String(result.result.stdout ?? ''));
   if (!look) throw new VzError('system', `newnode ${options.address}: the host's first look printed nothing vzmaster can read`);
   if (nodeIsRecentEnough(look.node)) return undefined;
-  const dist = await nodeDistFor(look.arch, { distFile: options.nodeDist, cacheDir: join(options.stateDir, 'cache') });
+  const dist = await nodeDistFor(look.arch, { distFile: options.nodeDist, cacheDir: options.cacheDir });
   await user.run('node', { module: 'unarchive', args: { src: dist.file, dest: HOST_NODE_PREFIX, extra_opts: [`--strip-components=${dist.stripComponents}`] } });
   return dist.version;
 }

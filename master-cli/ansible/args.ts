@@ -1,3 +1,8 @@
+import { yamlQuote } from '../../base/yaml-quote.ts';
+
+// Re-exported: callers that quote module arguments find it beside safeModuleArgs.
+export { yamlQuote };
+
 /**
  * Module arguments as data. Why: ansible templates every module argument with Jinja on the controller, so a value
  * holding "{{ lookup('pipe', ...) }}" pasted into `-a` would run there. Every string (and every key that is not a
@@ -33,17 +38,4 @@ export function safeModuleArgs(args: Record<string, unknown>): SafeArgs {
   };
   const json = JSON.stringify(walk(args));
   return { json, varsYaml: vars.length ? `${vars.join('\n')}\n` : '{}\n' };
-}
-
-/** A YAML double-quoted scalar with everything outside printable ASCII escaped (PyYAML refuses some raw controls). */
-export function yamlQuote(value: string): string {
-  let out = '"';
-  for (const char of value) {
-    const code = char.codePointAt(0)!;
-    if (char === '"' || char === '\\') out += `\\${char}`;
-    else if (code >= 0x20 && code <= 0x7e) out += char;
-    else if (code <= 0xffff) out += `\\u${code.toString(16).padStart(4, '0')}`;
-    else out += `\\U${code.toString(16).padStart(8, '0')}`;
-  }
-  return `${out}"`;
 }

@@ -1,12 +1,17 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { VzError } from '../../base/errors.ts';
-import { bootstrapHost, type BootstrapReport } from '../../bootstrap/steps.ts';
 import { masterKey } from '../../bootstrap/key.ts';
-import type { HostResult } from '../ansible/result.ts';
+import type { StepResult } from '../../bootstrap/runner.ts';
+import { bootstrapHost, type BootstrapReport } from '../../bootstrap/steps.ts';
+import { HOST_RUNCH } from '../app/host-paths.ts';
+import { runchInstallCalls } from '../app/ops.ts';
 import type { VzConfig } from '../config/schema.ts';
 import { addInventoryHost } from '../inventory/add.ts';
 import { loadInventory } from '../inventory/load.ts';
 import { HOST_NAME } from '../inventory/schema.ts';
+import { parseFacts, PROBE_ARGV, type NodeFacts } from './probe.ts';
+import { ansibleSession } from './session.ts';
 
 export interface NewNodeOptions {
   address: string;
@@ -18,10 +23,10 @@ export interface NewNodeOptions {
   keyFile?: string;
   nodeDist?: string;
   addToInventory: boolean;
-  onStep?: (label: string, result: HostResult) => void;
+  onStep?: (label: string, result: StepResult) => void;
 }
 
-export interface NewNodeResult extends BootstrapReport {
+export interface NewNodeResult extends BootstrapReport<NodeFacts> {
   name: string;
   group: string;
   inventory: string;
@@ -68,21 +73,28 @@ export async function newNode(config: VzConfig, options: NewNodeOptions): Promis
   if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new VzError('usage', `newnode: --port ${options.port} is not a port: use 1 to 65535`);
   const group = vendorGroup(options.vendor);
   const { keyFile, publicKey } = await masterKey({ keyFile: options.keyFile, inventoryKey: inventoryKey(config.inventory), stateDir: config.stateDir });
-  const report = await bootstrapHost({
-    name,
-    address,
-    port: options.port,
-    user: options.user,
-    password: options.password,
-    publicKey,
-    keyFile,
-    stateDir: config.stateDir,
-    ansibleConfig: config.ansibleConfig,
-    nodeDist: options.nodeDist,
-    connectTimeout: config.connectTimeout,
-    taskTimeout: Math.max(config.taskTimeout, 300),
-    onStep: options.onStep,
-  });
+  // bootstrap/ owns the steps; the master hands it what only the master knows: ansible, runch, the facts probe.
+  const session = ansibleSession({ stateDir: config.stateDir, ansibleConfig: config.ansibleConfig, connectTimeout: config.connectTimeout, taskTimeout: Math.max(config.taskTimeout, 300) });
+  let report: BootstrapReport<NodeFacts>;
+  try {
+    report = await bootstrapHost({
+      name,
+      address,
+      port: options.port,
+      user: options.user,
+      password: options.password,
+      publicKey,
+      keyFile,
+      cacheDir: join(config.stateDir, 'cache'),
+      nodeDist: options.nodeDist,
+      connect: session.connect,
+      runch: { install: runchInstallCalls(), path: HOST_RUNCH },
+      facts: { call: { module: 'command', args: { argv: PROBE_ARGV } }, parse: parseFacts },
+      onStep: options.onStep,
+    });
+  } finally {
+    session.close();
+  }
   const result: NewNodeResult = { ...report, name, group, inventory: config.inventory };
   if (options.addToInventory) {
     result.inventoryChange = await addInventoryHost(config.inventory, group, name, {

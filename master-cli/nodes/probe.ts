@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tabFields } from '../../base/key-value.ts';
 
 /**
  * What `nodes` runs on each host, as argv of the command module (constant text: no user value is ever pasted in).
@@ -48,16 +49,6 @@ export const factsSchema = z.object({
   hostname: z.string(),
 });
 export type NodeFacts = z.infer<typeof factsSchema>;
-
-/** A probe's "key<TAB>value" lines (raw runs in a pty: \r\n too) as fields; other lines are ignored. */
-export function tabFields(stdout: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const line of stdout.split(/\r?\n/)) {
-    const tab = line.indexOf('\t');
-    if (tab > 0) fields[line.slice(0, tab)] = line.slice(tab + 1).trim();
-  }
-  return fields;
-}
 
 /** Parse the probe's stdout; undefined when it is not what the probe prints. */
 export function parseFacts(stdout: string): NodeFacts | undefined {

@@ -1,15 +1,5 @@
-import { yamlQuote } from '../master-cli/ansible/args.ts';
-
-export interface Login {
-  name: string;
-  address: string;
-  port: number;
-  user: string;
-  /** root's password for the first login; sent to ssh by sshpass through a pipe, never on a command line. */
-  password?: string;
-  keyFile?: string;
-  become?: boolean;
-}
+import { yamlQuote } from '../../base/yaml-quote.ts';
+import type { Login } from '../../bootstrap/runner.ts';
 
 /**
  * A one-host inventory for one bootstrap stage, written to a 0600 file that lives only as long as the stage. Every
