@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { VzError } from '../base/errors.ts';
 import { specTemplate } from '../runch/oci/defaults.ts';
-import { configSchema, type OciConfig } from '../runch/oci/schema.ts';
+import { withRlimits } from '../runch/oci/rlimit-text.ts';
+import { configSchema, type OciConfig, type Rlimit } from '../runch/oci/schema.ts';
 import { symlinkChain } from './chain.ts';
 import { stage } from './stage.ts';
 
@@ -12,6 +13,8 @@ export interface BundleOptions {
   env?: string[];
   user?: { uid: number; gid: number };
   cwd?: string;
+  /** Replace the template's rlimits of the same type (its default is 1024 open files). */
+  rlimits?: Rlimit[];
 }
 
 /** Pure: runch's own `spec` template with the app's args, env (a key given twice: the last wins), user and cwd. */
@@ -25,6 +28,7 @@ export function bundleConfig(options: BundleOptions): OciConfig {
   }
   if (options.user) config.process.user = { uid: options.user.uid, gid: options.user.gid };
   if (options.cwd !== undefined) config.process.cwd = options.cwd;
+  if (options.rlimits?.length) config.process.rlimits = withRlimits(config.process.rlimits, options.rlimits);
   const checked = configSchema.safeParse(config);
   if (!checked.success) {
     const issue = checked.error.issues[0];

@@ -4,14 +4,18 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { VzError } from '../base/errors.ts';
 import { isElf, readElf } from './elf.ts';
+import { sortMachineFiles } from './machine-files.ts';
 import { readShebang } from './shebang.ts';
 import { expandChains, sortPaths } from './spec.ts';
 import { isDropped, pathsOfTrace, TRACED } from './strace-parse.ts';
 
 export interface StraceResult {
-  /** The spec: sorted paths with their symlink chains, runtime file systems dropped. */
+  /** The spec: sorted paths with their symlink chains, runtime file systems and the build machine's own files dropped. */
   paths: string[];
   exitCode: number;
+  /** The build machine's own files the command used, left out of the spec (machine-files.ts). */
+  leftOut: { path: string; why: string }[];
+  warnings: string[];
 }
 
 function isElfFile(path: string): boolean {
@@ -68,7 +72,8 @@ export async function straceTrace(command: string[]): Promise<StraceResult> {
       for (const e of execs) for (const p of kernelLoads(e)) found.add(p);
     }
     const { present } = expandChains([...found].filter((p) => !isDropped(p)));
-    return { paths: sortPaths(present.filter((p) => !isDropped(p))), exitCode: run.exitCode ?? 1 };
+    const sorted = sortMachineFiles(sortPaths(present.filter((p) => !isDropped(p))));
+    return { paths: sorted.kept, exitCode: run.exitCode ?? 1, leftOut: sorted.leftOut, warnings: sorted.warnings };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

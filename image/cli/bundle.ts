@@ -1,4 +1,5 @@
 import { VzError } from '../../base/errors.ts';
+import { parseRlimit } from '../../runch/oci/rlimit-text.ts';
 import { makeBundle } from '../bundle.ts';
 import { parseUser, type Command } from './run.ts';
 
@@ -6,13 +7,15 @@ export const bundleCommand: Command = {
   name: 'bundle',
   summary: 'make an OCI bundle (rootfs + config.json from runch\'s spec template) that runch runs',
   usage:
-    'vzimage bundle ROOTFS OUTDIR [--env K=V]... [--user UID:GID] [--cwd DIR] --args PROG [ARG...]\n' +
-    '  example: vzimage bundle ./ls/rootfs ./ls-bundle --user 1000:1000 --args /bin/ls -l /\n' +
+    'vzimage bundle ROOTFS OUTDIR [--env K=V]... [--user UID:GID] [--cwd DIR] [--rlimit NAME=SOFT[:HARD]]... --args PROG [ARG...]\n' +
+    '  example: vzimage bundle ./redis/rootfs ./redis-bundle --user 1000:1000 --rlimit nofile=65536 --args /usr/bin/redis-server\n' +
+    '  --rlimit replaces the template\'s limit of that name (1024 open files by default): nofile=65536, core=0, nproc=512:1024\n' +
     '  everything after --args (or --) is the program and its arguments; OUTDIR must not exist or be empty',
   options: {
     env: { type: 'string', multiple: true, default: [] },
     user: { type: 'string' },
     cwd: { type: 'string' },
+    rlimit: { type: 'string', multiple: true, default: [] },
   },
   async run({ values, positionals }) {
     const [rootfs, outDir, ...args] = positionals;
@@ -22,6 +25,7 @@ export const bundleCommand: Command = {
       env: values.env as string[],
       user: values.user === undefined ? undefined : parseUser(values.user as string),
       cwd: values.cwd as string | undefined,
+      rlimits: (values.rlimit as string[]).map((text) => parseRlimit(text)),
     });
     process.stderr.write(`vzimage: bundle ${bundle} (run it: runch run --bundle ${bundle} ID)\n`);
     return 0;

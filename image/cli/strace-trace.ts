@@ -14,6 +14,8 @@ export const straceTraceCommand: Command = {
   async run({ values, positionals }) {
     if (positionals.length === 0) throw new VzError('usage', `strace-trace needs a command; usage: ${this.usage.split('\n')[0]}`);
     const result = await straceTrace(positionals);
+    for (const { path, why } of result.leftOut) process.stderr.write(`strace-trace: left out ${path}: ${why}\n`);
+    for (const warning of result.warnings) process.stderr.write(`strace-trace: warning: ${warning}\n`);
     const spec = values.output as string | undefined;
     if (spec !== undefined) await writeSpec(spec, result.paths);
     else process.stdout.write(result.paths.map((p) => `${p}\n`).join(''));

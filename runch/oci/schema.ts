@@ -23,10 +23,13 @@ export const userSchema = z.looseObject({
   additionalGids: z.array(uint).optional(),
 });
 
+/** A u64 as JSON gives it: RLIM_INFINITY (2^64 - 1) arrives as a float above 2^53, which zod's int() refuses. */
+const u64 = z.number().min(0).refine(Number.isInteger, 'must be a whole number');
+
 export const rlimitSchema = z.object({
   type: z.enum(RLIMIT_TYPES),
-  soft: uint,
-  hard: uint,
+  soft: u64,
+  hard: u64,
 });
 
 export const processSchema = z.looseObject({

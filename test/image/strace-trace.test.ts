@@ -84,3 +84,40 @@ t.test('strace lines: dirfd paths, cwd-relative names, escapes, O_CREAT and empt
   for (const p of ['/proc/self/exe', '/dev/null', '/sys', '/run/x', '/tmp/y', '/etc/ld.so.cache']) t.ok(isDropped(p), p);
   for (const p of ['/procfs', '/etc/passwd', '/usr/lib/tmp']) t.notOk(isDropped(p), p);
 });
+
+t.test('issue 11: strace-trace leaves out the build machine\'s own files; from-spec adds the skeleton runch expects', async (t) => {
+  const dir = scratch(t);
+  const spec = join(dir, 'id.spec');
+  // getent reads /etc/hosts (and /etc/passwd through NSS); cat reads hostname and resolv.conf.
+  const traced = await tool('strace-trace', ['-o', spec, '--', 'sh', '-c', 'getent hosts localhost >/dev/null; cat /etc/hostname /etc/resolv.conf /etc/passwd >/dev/null 2>&1; true']);
+  t.equal(traced.exitCode, 0, traced.stderr);
+  const paths = readFileSync(spec, 'utf8').trim().split('\n');
+  for (const gone of ['/etc/hosts', '/etc/resolv.conf', '/etc/hostname']) {
+    t.notOk(paths.includes(gone), `${gone} is not in the spec`);
+    t.match(traced.stderr, `strace-trace: left out ${gone}: `, `${gone}: said why`);
+  }
+  t.ok(paths.includes('/etc/passwd'), '/etc/passwd is kept');
+  t.match(traced.stderr, /strace-trace: warning: \/etc\/passwd is the build machine's: it lists its users/);
+  const rootfs = join(dir, 'id/rootfs');
+  const built = await tool('vzimage', ['rootfs', 'from-spec', spec, rootfs, '--user', '1000:1000']);
+  t.equal(built.exitCode, 0, built.stderr);
+  t.match(built.stderr, /skeleton: .*\/tmp/);
+  t.equal((await import('node:fs')).statSync(join(rootfs, 'tmp')).mode & 0o7777, 0o1777, '/tmp, mode 1777');
+  t.match(readFileSync(join(rootfs, 'etc/hosts'), 'utf8'), /^127\.0\.0\.1\tlocalhost$/m, 'a neutral hosts file (the program resolves names)');
+  t.equal(readFileSync(join(rootfs, 'etc/resolv.conf'), 'utf8'), '', 'an empty resolv.conf for runch to bind over');
+  // the build machine's passwd was in the spec: kept as it is (the skeleton writes only where the rootfs has none)
+  t.equal(readFileSync(join(rootfs, 'etc/passwd'), 'utf8'), readFileSync('/etc/passwd', 'utf8'));
+  const bad = await tool('vzimage', ['rootfs', 'from-spec', spec, join(dir, 'x'), '--user', 'www']);
+  t.equal(bad.exitCode, 1);
+  t.match(bad.stderr, /--user "www" must be UID:GID/);
+});
+
+t.test('issue 11: from-spec without a passwd in the spec writes one naming the --user uid', async (t) => {
+  const dir = scratch(t);
+  const spec = join(dir, 'true.spec');
+  t.equal((await tool('strace-trace', ['-o', spec, '--', 'true'])).exitCode, 0);
+  const rootfs = join(dir, 't/rootfs');
+  t.equal((await tool('vzimage', ['rootfs', 'from-spec', spec, rootfs, '--user', '1000:1000', '--user-name', 'web'])).exitCode, 0);
+  t.match(readFileSync(join(rootfs, 'etc/passwd'), 'utf8'), /^web:x:1000:1000:/m);
+  t.match(readFileSync(join(rootfs, 'etc/group'), 'utf8'), /^web:x:1000:$/m);
+});
