@@ -32,7 +32,7 @@ export const SSH_KEEPALIVE = '-o ServerAliveInterval=2 -o ServerAliveCountMax=2'
  * The argv of `ansible` for one call. Every value that could start with "-" is attached with "=" so argparse never
  * reads it as an option; module arguments arrive as data (see args.ts), never as a shell string.
  */
-export function adhocArgv(call: AdhocCall, files: { inventory: string; tree: string; argsJson: string; varsFile: string }): string[] {
+export function adhocArgv(call: AdhocCall, files: { inventory: string; argsJson: string; varsFile: string }): string[] {
   if (!BUILTIN_MODULES.has(call.module)) throw new VzError('usage', `module "${call.module}" is not one vzmaster uses (builtin modules only)`);
   const argv = [
     call.pattern ?? 'all',
@@ -40,7 +40,6 @@ export function adhocArgv(call: AdhocCall, files: { inventory: string; tree: str
     `--module-name=${call.module}`,
     `--args=${files.argsJson}`,
     `--extra-vars=@${files.varsFile}`,
-    `--tree=${files.tree}`,
     `--forks=${call.forks ?? 10}`,
     `--timeout=${call.connectTimeout ?? 10}`,
     `--ssh-extra-args=${call.sshExtraArgs ? `${SSH_KEEPALIVE} ${call.sshExtraArgs}` : SSH_KEEPALIVE}`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HostEvent } from './status-plugin.ts';
+import type { HostEvent } from './results-plugin.ts';
 
 /** The part of a module result vzmaster reads; anything else a module returns is kept but not trusted. */
 export const moduleResultSchema = z
@@ -29,8 +29,8 @@ export interface HostResult {
 
 /**
  * Why: one per-host verdict, the way ansible itself counts ok/changed/failed/unreachable. The event type comes
- * from vzmaster's status plugin (see status-plugin.ts: tree files lose `failed`); without it, the result's own
- * flags and a non-zero rc decide.
+ * from vzmaster's results plugin (results-plugin.ts: callbacks see results with `failed` stripped); without it, the
+ * result's own flags and a non-zero rc decide.
  */
 export function classify(host: string, raw: unknown, event?: HostEvent): HostResult {
   const parsed = moduleResultSchema.safeParse(raw);

@@ -33,7 +33,6 @@ export function renderLabAnsibleCfg(): string {
     'host_key_checking = False',
     'interpreter_python = /usr/bin/python3',
     'retry_files_enabled = False',
-    'deprecation_warnings = False',
     'timeout = 5',
     '',
     '[ssh_connection]',

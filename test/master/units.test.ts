@@ -16,11 +16,11 @@ t.test('module args travel as !unsafe data, never as templates', async (t) => {
 });
 
 t.test('ad-hoc argv: every value attached with =, builtin modules only', async (t) => {
-  const argv = adhocArgv({ module: 'ping', limit: '-evil' }, { inventory: '/i', tree: '/t', argsJson: '{}', varsFile: '/v' });
+  const argv = adhocArgv({ module: 'ping', limit: '-evil' }, { inventory: '/i', argsJson: '{}', varsFile: '/v' });
   t.ok(argv.slice(1).every((a) => a.startsWith('--')), 'no bare value an option parser could misread');
   t.ok(argv.includes('--limit=-evil'));
   t.ok(argv.some((a) => a.startsWith('--ssh-extra-args=') && a.includes('ServerAliveInterval=2')));
-  t.throws(() => adhocArgv({ module: 'community.general.thing' }, { inventory: '', tree: '', argsJson: '', varsFile: '' }), /builtin modules only/);
+  t.throws(() => adhocArgv({ module: 'community.general.thing' }, { inventory: '', argsJson: '', varsFile: '' }), /builtin modules only/);
 });
 
 t.test('per-host results', async (t) => {
@@ -33,7 +33,7 @@ t.test('per-host results', async (t) => {
   t.equal(exitCodeOf(results), 4);
   t.equal(exitCodeOf(results.slice(0, 2)), 2);
   t.equal(exitCodeOf(results.slice(0, 1)), 0);
-  // Tree files lose `failed`: the recorded event decides, else a non-zero rc.
+  // Callbacks see results with `failed` stripped: the recorded event decides, else a non-zero rc.
   t.equal(classify('d', { changed: false, msg: 'Unsupported parameters' }, 'failed').status, 'failed');
   t.equal(classify('e', { changed: true, rc: 1 }).status, 'failed');
   t.equal(classify('f', { changed: true, rc: 0 }, 'ok').status, 'changed');
