@@ -1,10 +1,8 @@
 import { constants } from 'node:os';
-import { VzError } from '../base/errors.ts';
+import { parseRestartPolicy } from '../base/restart-policy.ts';
 import type { StateStore } from '../runch/state/store.ts';
 import type { CreateOptions } from '../runch/container/create.ts';
 import { runContainer } from '../runch/container/run.ts';
-
-const POLICY = /^(no|on-failure|always|unless-stopped)(?::(\d+))?$/;
 
 function signalName(code: number): string | null {
   if (code <= 128) return null;
@@ -22,11 +20,8 @@ export async function runSupervised(
   options: CreateOptions & { restart: string },
   say: (line: string) => void,
 ): Promise<number> {
-  const match = POLICY.exec(options.restart);
-  if (!match) throw new VzError('usage', `run: --restart "${options.restart}" is unknown: use no, on-failure[:max], always or unless-stopped`);
+  const { policy, max } = parseRestartPolicy(options.restart, 'run: --restart');
   const { DEFAULT_POLICY, EMPTY_TALLY, decide } = await import('./policy/index.ts');
-  const policy = match[1] as 'no' | 'on-failure' | 'always' | 'unless-stopped';
-  const max = match[2] === undefined ? undefined : Number(match[2]);
   let stopping = false;
   let wake: (() => void) | undefined;
   const stop = () => {

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { VzError } from '../../base/errors.ts';
+import { restartPolicyText } from '../../base/restart-policy.ts';
 
 /**
  * The deploy manifest: one YAML (or JSON) file per app, in the habits of Kamal's deploy.yml and pm2's ecosystem
@@ -29,7 +30,7 @@ export const manifestSchema = z
     replicas: z.number().int().min(0).max(100).default(1),
     spread: z.string().default('vendor_'),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'env names are letters, digits and "_"' }), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
-    restart: z.string().regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, { message: 'must be no, on-failure[:max], always or unless-stopped' }).default('always'),
+    restart: restartPolicyText.default('always'),
     schedule: z.string().min(9).optional(),
     rolling: z
       .object({

@@ -1,8 +1,7 @@
 import { VzError } from '../../base/errors.ts';
+import { parseRestartPolicy } from '../../base/restart-policy.ts';
 import type { Command } from './command.ts';
 import { requireId } from './command.ts';
-
-const POLICY = /^(no|on-failure|always|unless-stopped)(?::(\d+))?$/;
 
 export const enable: Command = {
   name: 'enable',
@@ -24,12 +23,8 @@ export const enable: Command = {
     const { tablePath } = await import('../../supervisor/table/index.ts');
     const { stateDir } = await import('../../supervisor/state/file.ts');
     if (values.once && values.cron !== undefined) throw new VzError('usage', 'enable: give --once or --cron, not both');
-    let restart: { restart?: 'no' | 'on-failure' | 'always' | 'unless-stopped'; restartMax?: number } = {};
-    if (values.restart !== undefined) {
-      const match = POLICY.exec(values.restart as string);
-      if (!match) throw new VzError('usage', `enable: --restart "${values.restart}" is unknown: use no, on-failure[:max], always or unless-stopped`);
-      restart = { restart: match[1] as 'no', restartMax: match[2] === undefined ? undefined : Number(match[2]) };
-    }
+    const parsed = values.restart === undefined ? undefined : parseRestartPolicy(values.restart as string, 'enable: --restart');
+    const restart = parsed ? { restart: parsed.policy, restartMax: parsed.max } : {};
     const action = values.once ? { action: 'once' as const } : values.cron !== undefined ? { action: 'cron' as const, schedule: values.cron as string } : undefined;
     const { entry, notified } = await enableEntry(id, {
       table: tablePath(values.table as string | undefined),

@@ -1,11 +1,12 @@
 import * as z from 'zod';
 import { constants } from 'node:os';
+import { RESTART_POLICIES } from '../../base/restart-policy.ts';
 
 /** Container ids: the same rule as runch's (they name a runch container). */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export const ACTIONS = ['respawn', 'once', 'off', 'cron'] as const;
-export const RESTART_POLICIES = ['no', 'on-failure', 'always', 'unless-stopped'] as const;
+export { RESTART_POLICIES };
 
 /** A cron schedule as node-cron reads it: 5 fields, or 6 with seconds first. Checked fully by node-cron at run time. */
 const CRON_PATTERN = /^[0-9A-Za-z*,/?#LW-]+( [0-9A-Za-z*,/?#LW-]+){4,5}$/;

@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { parseRestartPolicy } from '../../base/restart-policy.ts';
 import { ACTIONS, DEFAULTS, ID_PATTERN, defaultRestart, type TableEntry, tableEntrySchema } from './schema.ts';
 
 /** One line of the table file, kept as written so a rewrite changes only the lines it means to. */
@@ -63,13 +64,9 @@ function parseSignalName(value: string): string {
 /** Option keys and how each one reads into the entry. */
 const OPTIONS: Record<string, (value: string, into: Record<string, unknown>) => void> = {
   restart(value, into) {
-    const [policy, max, ...extra] = value.split(':');
-    if (extra.length > 0) throw new Error(`restart "${value}": use no, on-failure[:max], always or unless-stopped`);
+    const { policy, max } = parseRestartPolicy(value);
     into.restart = policy;
-    if (max !== undefined) {
-      if (!/^\d+$/.test(max)) throw new Error(`restart "${value}": the maximum after ":" must be a whole number`);
-      into.restartMax = Number(max);
-    }
+    if (max !== undefined) into.restartMax = max;
   },
   'stop-signal'(value, into) {
     into.stopSignal = parseSignalName(value);
