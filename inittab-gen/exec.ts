@@ -1,9 +1,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { decideSpawn } from './backoff.ts';
 import { INIT_MODE_ANNOTATION } from './mode.ts';
 import type { PolicyConfig } from '../supervisor/policy/index.ts';
-import { readTally, writeTally } from './tally.ts';
+import { decideSpawn, readTally, writeTally } from './tally.ts';
 import { writeAtomic } from '../base/atomic.ts';
 import { VzError } from '../base/errors.ts';
 import { withLock } from '../base/lock.ts';
@@ -82,7 +81,8 @@ export async function execContainer(store: StateStore, id: string, options: Exec
   store.ensureRoot();
   mkdirSync(dirname(options.logPath), { recursive: true });
   const { delayMs, tally } = decideSpawn(readTally(store, id), Date.now(), options.policy);
-  await writeTally(store, id, tally);
+  // A stop finds this runch, while it waits and prepares, by the pid and start time it leaves here (no state yet).
+  await writeTally(store, id, { ...tally, waiter: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 } });
   if (delayMs > 0) {
     note(options.logPath, `${id}: ${tally.state}: ${tally.policy.streak} quick exit(s) in a row, next start in ${(delayMs / 1000).toFixed(1)} s`);
     await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -94,7 +94,7 @@ export async function execContainer(store: StateStore, id: string, options: Exec
     note(options.logPath, `${id}: ${(error as Error).message}`);
     throw error;
   }
-  await writeTally(store, id, { ...tally, state: 'running', nextTry: undefined, lastExec: Date.now() });
+  await writeTally(store, id, { ...tally, state: 'running', nextTry: undefined, waiter: undefined, lastExec: Date.now() });
   const sh = hostBinary('sh', 'a POSIX shell');
   if (!process.execve) throw new VzError('system', `init mode needs process.execve: use Node >= 22.15 (this is ${process.version})`);
   process.execve(sh, ['runch-log', '-c', LOG_SCRIPT, 'runch-log', options.logPath, command.file, ...command.args], command.env);

@@ -19,6 +19,12 @@ export interface PolicyConfig {
   loopWindowMs: number;
   loopHoldMs: number;
   loopHoldMaxMs: number;
+  /**
+   * At most this many starts within startWindowMs (0: no limit). Init mode sets it below sysvinit's "respawning too
+   * fast" (10 spawns in 120 s disable an entry); the supervisor, which nobody rate-limits, leaves it off.
+   */
+  startLimit: number;
+  startWindowMs: number;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -32,6 +38,8 @@ export const DEFAULT_POLICY: PolicyConfig = {
   loopWindowMs: 120_000,
   loopHoldMs: 60_000,
   loopHoldMaxMs: 300_000,
+  startLimit: 0,
+  startWindowMs: 120_000,
 };
 
 /** Overrides such as "baseMs=10,capMs=100" (flags and env of `runch supervise`, and the tests). */

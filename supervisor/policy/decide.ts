@@ -1,4 +1,4 @@
-import type { RestartPolicy } from '../table/schema.ts';
+import type { RestartPolicyName as RestartPolicy } from '../../base/restart-policy.ts';
 import type { PolicyConfig } from './config.ts';
 
 /** The death tally of one entry, kept in the supervisor's state file so a supervisor restart does not forget it. */
@@ -64,16 +64,33 @@ export function loopHold(loops: number, config: PolicyConfig): number {
   return Math.min(config.loopHoldMaxMs, config.loopHoldMs * 2 ** Math.max(0, loops - 1));
 }
 
+/** A second of margin past the window: init's clock and ours differ by the time a spawn takes. */
+const START_WINDOW_MARGIN_MS = 1_000;
+
+/** The wait the start limit imposes: the next start comes more than a window after the start `startLimit` back. */
+export function startLimitDelay(starts: number[] | undefined, now: number, config: PolicyConfig): number {
+  if (!starts || config.startLimit <= 0 || starts.length < config.startLimit) return 0;
+  return Math.max(0, starts[starts.length - config.startLimit] + config.startWindowMs + START_WINDOW_MARGIN_MS - now);
+}
+
+export interface DecideInput {
+  policy: RestartPolicy;
+  max?: number;
+  stopSignal: string;
+  exit: Exit;
+  tally: Tally;
+  now: number;
+  /** Recent start times, this one included, for the start limit (init mode's spawns); omitted: no limit applies. */
+  starts?: number[];
+}
+
 /**
- * The restart decision after one exit: pure, from plain data. A stable run (>= stableMs) forgets the past; the
- * death is tallied; enough quick deaths inside the window (or any quick death right after a crash-loop hold) make a
- * crash loop with a long hold instead of a short backoff.
+ * The restart decision after one exit, the one shared by the supervisor, init mode and `runch run --restart`: pure,
+ * from plain data. A stable run (>= stableMs) forgets the past; the death is tallied; enough quick deaths inside the
+ * window (or any quick death right after a crash-loop hold) make a crash loop with a long hold instead of a short
+ * backoff; a start limit, when configured, can only lengthen the wait (shown as a crash loop when it does).
  */
-export function decide(
-  input: { policy: RestartPolicy; max?: number; stopSignal: string; exit: Exit; tally: Tally; now: number },
-  config: PolicyConfig,
-  random: () => number = Math.random,
-): Decision {
+export function decide(input: DecideInput, config: PolicyConfig, random: () => number = Math.random): Decision {
   const { exit, now } = input;
   const stable = exit.ranMs >= config.stableMs;
   const before = stable ? { ...input.tally, streak: 0, deaths: [], loops: 0 } : input.tally;
@@ -81,15 +98,19 @@ export function decide(
   const tally: Tally = { ...before, streak: before.streak + 1, deaths };
   const wanted = wantsRestart(input.policy, input.max, exit, tally, input.stopSignal);
   if (!wanted.yes) return { restart: false, state: wanted.stopped ? 'stopped' : 'exited', tally, reason: wanted.reason };
+  const limitMs = startLimitDelay(input.starts, now, config);
   if (before.loops > 0 || deaths.length >= config.loopDeaths) {
     const loops = before.loops + 1;
     return {
       restart: true,
       state: 'crash-loop',
-      delayMs: loopHold(loops, config),
+      delayMs: Math.max(loopHold(loops, config), limitMs),
       tally: { ...tally, loops, deaths: [] },
       reason: `${before.loops > 0 ? 'died again after a crash-loop hold' : `${deaths.length} deaths within ${config.loopWindowMs / 1000} s`}`,
     };
   }
-  return { restart: true, state: 'backoff', delayMs: backoffDelay(tally.streak, config, random), tally, reason: wanted.reason };
+  const backoffMs = backoffDelay(tally.streak, config, random);
+  if (limitMs > backoffMs)
+    return { restart: true, state: 'crash-loop', delayMs: limitMs, tally, reason: `${config.startLimit} starts within ${config.startWindowMs / 1000} s` };
+  return { restart: true, state: 'backoff', delayMs: backoffMs, tally, reason: wanted.reason };
 }

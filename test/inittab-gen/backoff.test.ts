@@ -1,6 +1,6 @@
-// The pacing init mode applies before each exec (issue 4): the supervisor's policy, plus init's spawn window.
+// The pacing init mode applies before each exec (issue 4; issue 10: through the one decision, supervisor/policy).
 import t from 'tap';
-import { decideSpawn, INIT_WINDOW_MS, type Tally } from '../../inittab-gen/backoff.ts';
+import { decideSpawn, INIT_WINDOW_MS, type Tally } from '../../inittab-gen/tally.ts';
 import { DEFAULT_POLICY } from '../../supervisor/policy/index.ts';
 
 /** sysvinit's own rule: count spawns from the first of a window; more than 10 within 120 s disables the entry. */
