@@ -105,7 +105,7 @@ export async function createLocked(store: StateStore, id: string, spec: Containe
       await runHooks('createRuntime', spec.hooks, state);
       await runHooks('createContainer', spec.hooks, state);
       await runHooks('prestart', spec.hooks, state);
-      if (options.pidFile) await writeAtomic(options.pidFile, `${launched.pid}\n`);
+      if (options.pidFile) await writeAtomic(options.pidFile, String(launched.pid)); // the bare pid, as runc writes it
       return { state, child: launched, spec };
     } catch (error) {
       if (child?.pid && child.exitCode === null) {

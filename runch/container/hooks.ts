@@ -30,11 +30,16 @@ export async function runHooks(kind: keyof OciHooks & string, hooks: OciHooks, s
   for (const hook of list) await runHook(kind, hook, state);
 }
 
-/** poststart and poststop failures cannot undo what happened: they are warnings. */
+/**
+ * poststart and poststop failures cannot undo what happened: each is a warning, and the hooks after it still run
+ * (the runtime spec: "the failure MUST be logged", and the lifecycle continues).
+ */
 export async function runHooksWarning(kind: 'poststart' | 'poststop', hooks: OciHooks, state: ContainerState): Promise<void> {
-  try {
-    await runHooks(kind, hooks, state);
-  } catch (error) {
-    process.stderr.write(`runch: warning: ${(error as Error).message}\n`);
+  for (const hook of (hooks[kind] ?? []) as OciHook[]) {
+    try {
+      await runHook(kind, hook, state);
+    } catch (error) {
+      process.stderr.write(`runch: warning: ${(error as Error).message}\n`);
+    }
   }
 }

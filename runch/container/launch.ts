@@ -27,11 +27,13 @@ function rlimitValue(value: number): string {
 }
 
 /**
- * prlimit (rlimits) -> setpriv (gid, groups, no_new_privs) -> unshare --root/--wd (chroot, cwd, uid) -> program:
- * each step execs the next, so the program keeps the first pid and nothing of runch stays behind.
+ * choom (oomScoreAdj) -> prlimit (rlimits) -> setpriv (gid, groups, no_new_privs) -> unshare --root/--wd (chroot,
+ * cwd, uid) -> program: each step execs the next, so the program keeps the first pid and nothing of runch stays
+ * behind. choom goes first, while the chain still runs as root: lowering the score below 0 needs CAP_SYS_RESOURCE.
  */
 export function execChain(spec: ContainerSpec): string[] {
   const chain: string[] = [];
+  if (spec.oomScoreAdj !== undefined) chain.push(hostBinary('choom'), '-n', String(spec.oomScoreAdj), '--');
   if (spec.rlimits.length > 0) {
     chain.push(hostBinary('prlimit'));
     for (const limit of spec.rlimits)

@@ -2,7 +2,7 @@
  * Fields of real configs (`runc spec`, `crun spec`) that a chroot without namespaces or cgroups cannot honour.
  * They are accepted and named once, so a user knows what is not enforced.
  */
-const IGNORED_PROCESS_FIELDS = ['capabilities', 'apparmorProfile', 'selinuxLabel', 'oomScoreAdj', 'consoleSize', 'ioPriority', 'scheduler', 'execCPUAffinity'];
+const IGNORED_PROCESS_FIELDS = ['capabilities', 'apparmorProfile', 'selinuxLabel', 'consoleSize', 'ioPriority', 'scheduler', 'execCPUAffinity'];
 const IGNORED_TOP_FIELDS = ['hostname', 'domainname', 'solaris', 'windows', 'vm', 'zos'];
 
 export function ignoredFields(raw: Record<string, unknown>): string[] {

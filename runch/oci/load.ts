@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import * as z from 'zod';
 import { VzError } from '../../base/errors.ts';
@@ -32,6 +32,8 @@ export interface ContainerSpec {
   additionalGids: number[];
   umask: number;
   rlimits: Rlimit[];
+  /** /proc/PID/oom_score_adj for the program, when the config sets one. */
+  oomScoreAdj?: number;
   noNewPrivileges: boolean;
   mounts: PlannedMount[];
   hooks: OciHooks;
@@ -67,11 +69,45 @@ function readConfig(bundle: string): string {
   } catch {
     throw new VzError('not-found', `bundle "${bundle}" is not a directory: give --bundle the directory holding config.json`);
   }
+  return readConfigFile(join(bundle, 'config.json'), bundle);
+}
+
+/** Real configs are a few KiB; 1 MiB leaves room for big env lists and hooks, and bounds what runch reads. */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+
+/**
+ * config.json, refused unless it is a regular file of at most CONFIG_MAX_BYTES. Why: a symlink to /dev/zero made
+ * runch read until the OOM killer came, a FIFO hung it forever. O_NONBLOCK keeps the open of a FIFO from waiting
+ * for a writer; fstat then judges the file actually opened, so nothing can be swapped in between.
+ */
+function readConfigFile(path: string, bundle: string): string {
+  let fd: number;
   try {
-    return readFileSync(join(bundle, 'config.json'), 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch {
     throw new VzError('not-found', `bundle "${bundle}" has no config.json: create one with "runch spec" in that directory`);
   }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new VzError('invalid-config', `${path} is not a regular file (${fileKind(stat)}): replace it with the config.json file itself`);
+    if (stat.size > CONFIG_MAX_BYTES)
+      throw new VzError('invalid-config', `${path} is ${stat.size} bytes, over runch's limit of ${CONFIG_MAX_BYTES} (1 MiB): a config.json is a few KiB; check the file`);
+    const buffer = Buffer.alloc(stat.size + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > CONFIG_MAX_BYTES) throw new VzError('invalid-config', `${path} grew past runch's limit of ${CONFIG_MAX_BYTES} bytes while it was read: check the file`);
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fileKind(stat: Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isDirectory()) return 'a directory';
+  return 'not a file';
 }
 
 function rootfsOf(bundle: string, rootPath: string): string {
@@ -82,8 +118,9 @@ function rootfsOf(bundle: string, rootPath: string): string {
   } catch {
     throw new VzError('not-found', `root.path "${rootPath}" does not exist in bundle ${bundle}: create the rootfs there`);
   }
+  // "." (the bundle itself is the root) is valid and common; only a root outside the bundle is refused.
   const inside = relative(bundle, real);
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside))
+  if (inside.startsWith('..') || isAbsolute(inside))
     throw new VzError('invalid-config', `root.path "${rootPath}" is outside the bundle ${bundle}: put the rootfs inside the bundle`);
   if (!statSync(real).isDirectory()) throw new VzError('invalid-config', `root.path "${rootPath}" is not a directory`);
   return real;
@@ -153,6 +190,7 @@ export function loadBundle(bundleArg: string): ContainerSpec {
     additionalGids: proc.user.additionalGids ?? [],
     umask: proc.user.umask ?? 0o022,
     rlimits: proc.rlimits ?? [],
+    oomScoreAdj: proc.oomScoreAdj,
     noNewPrivileges: proc.noNewPrivileges ?? false,
     mounts: planMounts(config, realpathSync(bundle), rootfs),
     hooks: config.hooks ?? {},

@@ -32,7 +32,28 @@ export const rlimitSchema = z.object({
   hard: u64,
 });
 
+/**
+ * Linux's capability names (include/uapi/linux/capability.h, 0 to 40). runch cannot apply the sets (no user
+ * namespace, no capset of its own: reported once as ignored), but a name that is no capability is a typo the user
+ * must hear about, as runc refuses it.
+ */
+export const CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
+  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN',
+  'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
+  'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+] as const;
+const capabilityList = z.array(z.enum(CAPABILITIES, { message: `is no Linux capability: use names such as CAP_NET_BIND_SERVICE` })).optional();
+
 export const processSchema = z.looseObject({
+  capabilities: z
+    .looseObject({ bounding: capabilityList, effective: capabilityList, inheritable: capabilityList, permitted: capabilityList, ambient: capabilityList })
+    .optional(),
+  /** Honoured: choom(1) sets it just before the program runs (-1000 never killed first, 1000 killed first). */
+  oomScoreAdj: z.number().int().min(-1000).max(1000).optional(),
   terminal: z.boolean().optional(),
   user: userSchema,
   args: z.array(z.string()).min(1, { message: 'must name the program to run (at least one argument)' }),
