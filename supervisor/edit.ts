@@ -46,6 +46,3 @@ export async function disableEntry(id: string, table: string, stateDir: string):
   });
   return { changed, notified: changed && notifySupervisor(stateDir) };
 }
-
-/** Signals that mean "stop": a `runch kill` with one of them sets a supervised entry off first. */
-export const STOPPING_SIGNALS = new Set(['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGQUIT']);

@@ -20,7 +20,7 @@ export interface UnitContext {
   logs: LogWatch;
   /** The state changed: write it to disk soon. */
   changed(): void;
-  /** Re-read the table now if it changed on disk (a `runch kill` may just have set this entry off). */
+  /** Re-read the table now if it changed on disk (a `runch disable` may just have set this entry off). */
   refreshTable(): void;
   shuttingDown(): boolean;
   /** A removed entry has stopped: drop it. */

@@ -46,9 +46,9 @@ for (const kind of (process.env.ONLY ? [process.env.ONLY] : ['sysvinit', 'busybo
     t.ok(second, 'killed with -9, init respawned it');
     t.equal(ns.pidsExactly('sleep 1000').length, 1, 'one instance');
 
-    const stopped = await ns.runch(['kill', 'web1']);
+    const stopped = await runch('stop', 'web1');
     t.equal(stopped.exitCode, 0, stopped.stderr);
-    t.same(ns.pidsOf('sleep 1000'), [], 'runch kill: the process is gone');
+    t.same(ns.pidsOf('sleep 1000'), [], 'runch init stop: the process is gone');
     await ns.reload();
     await sleep(2_000);
     t.same(ns.pidsOf('sleep 1000'), [], 'stays stopped across a reload of init');

@@ -2,15 +2,24 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { host, pidsOf, sleep, waitFor } from './helpers.ts';
 
-t.test('runch kill of a supervised container: set off first, stays killed across a reload and a supervisor restart', async (t) => {
+t.test('issue 10: runch kill only signals (the supervisor restarts it); runch disable stops it for good, across a reload and a supervisor restart', async (t) => {
   const h = host(t);
   h.bundle('k', { args: ['sleep', '1101'] });
   h.bundle('other', { args: ['sleep', '1102'] });
   h.writeTable([`k:respawn:${h.dir}/bundles/k`, `o:respawn:${h.dir}/bundles/other`]);
   const first = h.start();
   await waitFor('running', () => h.unit('k')?.state === 'running' && h.unit('o')?.state === 'running');
+  const killedPid = h.unit('k')!.pid;
   const kill = await h.runch(['kill', 'k', 'KILL']);
   t.equal(kill.exitCode, 0, kill.stderr);
+  await waitFor('restarted', () => h.unit('k')?.state === 'running' && h.unit('k')!.pid !== killedPid);
+  t.equal(h.unit('k')!.restarts, 1, 'a death like any other: the policy restarted it');
+  t.match(readFileSync(h.table, 'utf8'), /^k:respawn:/m, 'the table is untouched');
+  const gone = await h.runch(['kill', '--table', h.table, 'k']);
+  t.equal(gone.exitCode, 1, 'kill knows no table');
+  t.match(gone.stderr, /^runch: kill: Unknown option '--table'/);
+  const disable = await h.runch(['disable', 'k']);
+  t.equal(disable.exitCode, 0, disable.stderr);
   t.match(readFileSync(h.table, 'utf8'), /^k:off:/m, 'the table says off');
   await waitFor('stopped', () => h.unit('k')?.state === 'stopped');
   await sleep(800);
@@ -24,6 +33,9 @@ t.test('runch kill of a supervised container: set off first, stays killed across
   await sleep(500);
   t.same(pidsOf(['sleep', '1101']), [], 'not restarted by a new supervisor');
   t.equal(h.unit('k')!.state, 'stopped');
+  const stopped = await h.runch(['kill', 'k']);
+  t.equal(stopped.exitCode, 1, 'nothing left to signal');
+  t.match(stopped.stderr, /container "k" does not exist/);
   const enable = await h.runch(['enable', 'k']);
   t.equal(enable.exitCode, 0, enable.stderr);
   await waitFor('enabled again', () => pidsOf(['sleep', '1101']).length === 1 && h.unit('k')?.state === 'running');
