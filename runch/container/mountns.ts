@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeAtomic } from '../../base/atomic.ts';
 import { hostBinary } from './hostbin.ts';
 
 /**
@@ -12,18 +13,22 @@ export async function mountNamespaceUsable(root: string): Promise<boolean> {
   if (forced === 'yes' || forced === 'no') return forced === 'yes';
   const cache = join(root, '.mountns');
   try {
-    return readFileSync(cache, 'utf8').split('\n')[0] === 'yes';
+    // Only a whole answer counts: a file cut short (a full disk, a crash mid-write) is probed again, never read as no.
+    const answer = readFileSync(cache, 'utf8').split('\n')[0];
+    if (answer === 'yes' || answer === 'no') return answer === 'yes';
   } catch {
     // not probed yet
   }
   const { execa } = await import('execa');
   const probe = await execa(hostBinary('unshare'), ['--mount', '--propagation', 'private', 'true'], { reject: false });
   const usable = probe.exitCode === 0;
+  // A probe that did not run (no unshare, no memory to fork) says nothing about the kernel: not cached.
+  if (!usable && typeof probe.exitCode !== 'number') return false;
   try {
     // A refusal keeps unshare's reason beside the answer: `cat` tells why this host mounts on the host.
-    writeFileSync(cache, usable ? 'yes\n' : `no\n${String(probe.stderr ?? '').trim() || `exit ${probe.exitCode}`}\n`);
+    await writeAtomic(cache, usable ? 'yes\n' : `no\n${String(probe.stderr ?? '').trim() || `exit ${probe.exitCode}`}\n`);
   } catch {
-    // an unwritable cache only costs a probe next time
+    // an unwritable cache (a full --root) only costs a probe next time: the atomic write leaves no partial file
   }
   return usable;
 }

@@ -108,3 +108,29 @@ t.test('hostile config.json: a symlink to /dev/zero, a FIFO, a directory, an ove
   t.same(await mountsBelow(dir), [], 'no mounts left');
   chmodSync(dir, 0o755);
 });
+
+t.test('a full --root never leaves a mount-namespace answer cut short; a 0-byte one is probed again (issue 11)', async (t) => {
+  const dir = scratch(t);
+  const root = join(dir, 'root');
+  mkdirSync(root);
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', root]);
+  t.teardown(() => execa('umount', ['-l', root], { reject: false }));
+  const bundle = busyboxBundle(join(dir, 'b'), { args: ['ls', '-l', '/proc/self/ns/mnt'] });
+  // fill the root: the probe's answer cannot be written
+  await execa('sh', ['-c', `dd if=/dev/zero of=${root}/filler bs=4k 2>/dev/null; true`]);
+  const full = await runch(root, ['run', '--bundle', bundle, 'f1']);
+  t.equal(full.exitCode, 1, 'refused on a full root');
+  t.equal(full.stderr.trim().split('\n').length, 1, full.stderr);
+  const cache = join(root, '.mountns');
+  t.ok(!existsSync(cache) || /^(yes|no)\n/.test(readFileSync(cache, 'utf8')), 'no answer cut short');
+  rmSync(join(root, 'filler'));
+  // what an older runch left on a full disk: an empty answer, which used to mean "no namespace" until a reboot
+  writeFileSync(cache, '');
+  const ran = await runch(root, ['run', '--bundle', bundle, 'f2']);
+  t.equal(ran.exitCode, 0, ran.stderr);
+  const inside = /mnt:\[\d+\]/.exec(ran.stdout)?.[0];
+  t.ok(inside, 'the container named its mount namespace');
+  t.not(inside, (await execa('readlink', ['/proc/self/ns/mnt'])).stdout.trim(), 'the container has a mount namespace of its own');
+  t.equal(readFileSync(cache, 'utf8'), 'yes\n', 'the probe ran again and its whole answer is cached');
+  t.same(await mountsBelow(join(dir, 'b')), [], 'no mounts left');
+});
