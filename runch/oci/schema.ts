@@ -48,6 +48,16 @@ export const CAPABILITIES = [
 ] as const;
 const capabilityList = z.array(z.enum(CAPABILITIES, { message: `is no Linux capability: use names such as CAP_NET_BIND_SERVICE` })).optional();
 
+/**
+ * What execve takes: no NUL (the kernel would cut the string there: a value silently shortened, or a crash loop with
+ * no reason in the log) and at most MAX_ARG_STRLEN (128 KiB) per string, or exec fails with E2BIG.
+ */
+export const MAX_ARG_STRLEN = 128 * 1024;
+const execString = z
+  .string()
+  .refine((s) => !s.includes('\0'), 'holds a NUL byte, which exec cannot pass: remove it')
+  .refine((s) => Buffer.byteLength(s) < MAX_ARG_STRLEN, `is longer than the kernel's ${MAX_ARG_STRLEN} bytes per argument (exec would fail with E2BIG): shorten it or pass it in a file`);
+
 export const processSchema = z.looseObject({
   capabilities: z
     .looseObject({ bounding: capabilityList, effective: capabilityList, inheritable: capabilityList, permitted: capabilityList, ambient: capabilityList })
@@ -56,8 +66,8 @@ export const processSchema = z.looseObject({
   oomScoreAdj: z.number().int().min(-1000).max(1000).optional(),
   terminal: z.boolean().optional(),
   user: userSchema,
-  args: z.array(z.string()).min(1, { message: 'must name the program to run (at least one argument)' }),
-  env: z.array(z.string().regex(/^[^=]+=/, { message: 'must be KEY=VALUE' })).optional(),
+  args: z.array(execString).min(1, { message: 'must name the program to run (at least one argument)' }),
+  env: z.array(execString.regex(/^[^=]+=/, { message: 'must be KEY=VALUE' })).optional(),
   cwd: absolutePath,
   rlimits: z.array(rlimitSchema).optional(),
   noNewPrivileges: z.boolean().optional(),

@@ -134,3 +134,21 @@ t.test('a full --root never leaves a mount-namespace answer cut short; a 0-byte 
   t.equal(readFileSync(cache, 'utf8'), 'yes\n', 'the probe ran again and its whole answer is cached');
   t.same(await mountsBelow(join(dir, 'b')), [], 'no mounts left');
 });
+
+t.test('a NUL in process.env or process.args, or an argument over 128 KiB, is refused naming the field (issue 11)', async (t) => {
+  const dir = scratch(t);
+  const bundle = busyboxBundle(join(dir, 'b'), { args: ['true'] });
+  const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['NUL in env', { env: ['PATH=/bin', 'A=x\u0000y'] }, /config\.json: process\.env\[1\]: holds a NUL byte, which exec cannot pass/],
+    ['NUL in args', { args: ['echo', 'a\u0000b'] }, /config\.json: process\.args\[1\]: holds a NUL byte/],
+    ['200 KiB argument', { args: ['echo', 'x'.repeat(200 * 1024)] }, /config\.json: process\.args\[1\]: is longer than the kernel's 131072 bytes per argument \(exec would fail with E2BIG\)/],
+  ];
+  for (const [what, change, why] of cases) {
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ...config, process: { ...config.process, ...change } }));
+    const result = await runch(join(dir, 'root'), ['run', '--bundle', bundle, 'n1']);
+    t.equal(result.exitCode, 1, `${what}: refused`);
+    t.match(result.stderr, why, `${what}: names the field`);
+    t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+  }
+});
