@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VzError } from '../../base/errors.ts';
+import { setInventoryAnsible } from '../inventory/list.ts';
 import { defaultLabDir } from '../lab/paths.ts';
 import { configSchema, type VzConfig } from './schema.ts';
 
@@ -37,6 +38,8 @@ export function resolveConfig(options: { config?: string; inventory?: string }):
     config = configSchema.parse({ ...(config ?? { version: 1 }), inventory: resolve(options.inventory), stateDir });
   }
   if (!config) throw new VzError('not-found', 'no inventory: pass -i FILE, or bring up the local lab with "vzmaster lab up"');
+  // The inventory is read by ansible-inventory with the same ansible setup as the run's ansible calls.
+  setInventoryAnsible({ stateDir: config.stateDir, ansibleConfig: config.ansibleConfig });
   return config;
 }
 

@@ -3,7 +3,8 @@ import { isMap, parseDocument, type Document } from 'yaml';
 import { writeAtomicSync } from '../../base/atomic.ts';
 import { VzError } from '../../base/errors.ts';
 import { withLock } from '../../base/lock.ts';
-import { inventoryFormat } from './load.ts';
+import { inventoryFormat } from './format.ts';
+import { forgetInventory } from './load.ts';
 import { GROUP_NAME, HOST_NAME } from './schema.ts';
 
 export type HostVars = Record<string, string | number | boolean>;
@@ -27,6 +28,7 @@ export async function addInventoryHost(path: string, group: string, name: string
     }
     const result = inventoryFormat(path, text) === 'yaml' ? addYaml(text, path, group, name, vars) : addIni(text, path, group, name, vars);
     writeAtomicSync(path, result.text, mode);
+    forgetInventory(path);
     return result.how;
   });
 }

@@ -4,9 +4,6 @@ import { z } from 'zod';
 export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
-export const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-export type Scalar = z.infer<typeof scalar>;
-
 export const inventoryHostSchema = z.object({
   name: z.string().regex(HOST_NAME),
   address: z.string().min(1),
@@ -18,23 +15,15 @@ export type InventoryHost = z.infer<typeof inventoryHostSchema>;
 
 export interface Inventory {
   path: string;
-  format: 'ini' | 'yaml';
   hosts: InventoryHost[];
 }
 
-/** The YAML inventory format (ansible's `yaml` plugin): groups with hosts, vars and children, recursively. */
-export interface YamlGroup {
-  hosts?: Record<string, Record<string, unknown> | null> | null;
-  vars?: Record<string, unknown> | null;
-  children?: Record<string, YamlGroup | null> | null;
-}
-export const yamlGroupSchema: z.ZodType<YamlGroup> = z.lazy(() =>
-  z
-    .object({
-      hosts: z.record(z.string(), z.record(z.string(), z.unknown()).nullable()).nullable().optional(),
-      vars: z.record(z.string(), z.unknown()).nullable().optional(),
-      children: z.record(z.string(), yamlGroupSchema.nullable()).nullable().optional(),
-    })
-    .strict(),
-);
-export const yamlInventorySchema = z.record(z.string(), yamlGroupSchema.nullable());
+/** What `ansible-inventory --list` prints: groups with hosts and children, every host's merged vars in _meta. */
+export const inventoryListSchema = z
+  .object({
+    _meta: z.object({ hostvars: z.record(z.string(), z.record(z.string(), z.unknown())).default({}) }).passthrough().optional(),
+  })
+  .catchall(z.unknown());
+export const listGroupSchema = z
+  .object({ hosts: z.array(z.string()).optional(), children: z.array(z.string()).optional() })
+  .passthrough();

@@ -10,7 +10,7 @@ export function renderLabInventory(hosts: LabHost[], keyFile: string): string {
   // Fresh hosts are not hosts yet: `vzmaster newnode` adds them.
   for (const host of hosts.filter((h) => !h.fresh)) {
     vendors[host.vendor] ??= { hosts: {} };
-    vendors[host.vendor].hosts[host.name] = { ansible_host: host.address, ansible_port: host.port, vz_init: host.init };
+    vendors[host.vendor].hosts[host.name] = { ansible_host: host.address, ansible_port: host.port };
   }
   const doc = {
     all: {

@@ -2,8 +2,6 @@ import t from 'tap';
 import { adhocArgv } from '../../master-cli/ansible/argv.ts';
 import { safeModuleArgs, yamlQuote } from '../../master-cli/ansible/args.ts';
 import { classify, exitCodeOf } from '../../master-cli/ansible/result.ts';
-import { parseIni } from '../../master-cli/inventory/ini.ts';
-import { expandGroups } from '../../master-cli/inventory/raw.ts';
 import { renderInittab } from '../../master-cli/lab/inittab.ts';
 import { parseFacts } from '../../master-cli/nodes/probe.ts';
 
@@ -39,12 +37,6 @@ t.test('per-host results', async (t) => {
   t.equal(classify('f', { changed: true, rc: 0 }, 'ok').status, 'changed');
 });
 
-t.test('INI inventory: groups, children, vars', async (t) => {
-  const raw = parseIni('[vendor_a]\nh1 ansible_host=10.0.0.1 note="a b"\n[vendors:children]\nvendor_a\n[vendors:vars]\nansible_user=root\n', 'x');
-  t.same(raw.hosts.get('h1')?.vars, { ansible_host: '10.0.0.1', note: 'a b' });
-  t.same(expandGroups(raw, raw.hosts.get('h1')!.groups), ['vendor_a', 'vendors']);
-});
-
 t.test('inittab and probe', async (t) => {
   t.match(renderInittab('sysvinit', '127.0.1.12', 2222), /^ssh:2345:respawn:\/usr\/sbin\/sshd -D -p 2222 -o ListenAddress=127\.0\.1\.12 -o PidFile=none/m);
   t.match(renderInittab('busybox', '127.0.1.12', 22), /^::respawn:\/usr\/sbin\/sshd -D/m);
@@ -61,12 +53,4 @@ t.test('ansible environment: state inside the state dir, the user\'s ansible.cfg
   const user = ansibleEnv('/s', undefined, { PATH: '/bin', HOME: '/home/u', ANSIBLE_CONFIG: '/u/ansible.cfg' }, false);
   t.equal(user.HOME, '/home/u');
   t.equal(user.ANSIBLE_CONFIG, '/u/ansible.cfg');
-});
-
-t.test('YAML inventory: vendor groups under children, vars inherited', async (t) => {
-  const { parseYamlInventory } = await import('../../master-cli/inventory/yaml.ts');
-  const raw = parseYamlInventory('all:\n  vars: {ansible_user: root}\n  children:\n    vendor_a:\n      hosts:\n        h1: {ansible_host: 10.0.0.1}\n        h2:\n', 'x.yml');
-  t.same([...raw.hosts.keys()], ['h1', 'h2']);
-  t.same(expandGroups(raw, raw.hosts.get('h2')!.groups), ['vendor_a']);
-  t.same(raw.groupVars.get('all'), { ansible_user: 'root' });
 });
