@@ -1,10 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createContainer } from '../../runch/container/create.ts';
 import { deleteContainer } from '../../runch/container/delete.ts';
-import { signalContainer } from '../../runch/container/kill.ts';
 import { startContainer } from '../../runch/container/start.ts';
 import { VzError } from '../../base/errors.ts';
-import { isAlive } from '../../base/proc.ts';
 import type { ContainerState, StateStore } from '../../runch/state/store.ts';
 
 /** The supervisor's only door into runch: its library, not its command line (no process per operation). */
@@ -50,28 +48,5 @@ export function loadState(store: StateStore, id: string): ContainerState | undef
     return store.exists(id) ? store.load(id) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** The stop signal to every process of the container (its process group, its mount namespace). */
-export function signalAll(store: StateStore, id: string, pid: number, startTime: number, signal: NodeJS.Signals): void {
-  const state = loadState(store, id);
-  if (state && state.pid === pid && state.startTime === startTime) {
-    try {
-      signalContainer(state, signal, true);
-      return;
-    } catch {
-      // fall back to the group
-    }
-  }
-  if (!isAlive(pid, startTime)) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // gone
-    }
   }
 }

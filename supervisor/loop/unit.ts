@@ -5,10 +5,10 @@ import { closeQuietly, markLog, openLog } from '../logs/file.ts';
 import { type Exit, type PolicyConfig, type Tally, EMPTY_TALLY, decide } from '../policy/index.ts';
 import type { UnitRecord, UnitState } from '../state/file.ts';
 import type { TableEntry } from '../table/index.ts';
-import { isInvalid, launch, remove, signalAll } from './runtime.ts';
+import { stopAndDelete } from '../../runch/container/stop.ts';
+import { isInvalid, launch, remove } from './runtime.ts';
 import type { AdoptWatch, LogWatch } from './watch.ts';
 import { CronSlot, type Scheduler } from './cron.ts';
-import { isAlive } from '../../base/proc.ts';
 
 /** What a unit needs from the supervisor around it. */
 export interface UnitContext {
@@ -280,7 +280,7 @@ export class Unit {
     this.#timer = undefined;
   }
 
-  /** Stop signal to every process of the container, the entry's timeout, SIGKILL, then runch delete. */
+  /** The house's one stop procedure (runch/container/stop.ts): stop signal to every process, timeout, SIGKILL, delete. */
   async #stop(reason: string): Promise<void> {
     this.#clearTimer();
     if (!this.pid) {
@@ -290,39 +290,27 @@ export class Unit {
     this.#stopping = true;
     this.#set('stopping');
     const { pid, startTime } = this;
-    this.#ctx.log.info({ event: 'stop', id: this.id, pid, signal: this.entry.stopSignal, reason }, 'stopping');
-    signalAll(this.#ctx.store, this.id, pid, startTime, this.entry.stopSignal as NodeJS.Signals);
-    if (!(await this.#waitExit(pid, startTime, this.entry.stopTimeoutMs))) {
-      this.#ctx.log.warn({ event: 'kill', id: this.id, pid, afterMs: this.entry.stopTimeoutMs }, 'stop timeout: SIGKILL');
-      signalAll(this.#ctx.store, this.id, pid, startTime, 'SIGKILL');
-      await this.#waitExit(pid, startTime, 5_000);
+    const { stopSignal, stopTimeoutMs } = this.entry;
+    this.#ctx.log.info({ event: 'stop', id: this.id, pid, signal: stopSignal, reason }, 'stopping');
+    // Our own child's exit event ends the wait at once; an adopted one is seen from /proc.
+    const exited = new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
+    try {
+      await stopAndDelete(this.#ctx.store, this.id, {
+        signal: stopSignal as NodeJS.Signals,
+        timeoutMs: stopTimeoutMs,
+        also: [{ pid, startTime }],
+        exited,
+        onKill: () => this.#ctx.log.warn({ event: 'kill', id: this.id, pid, afterMs: stopTimeoutMs }, 'stop timeout: SIGKILL'),
+      });
+    } catch (error) {
+      this.#ctx.log.error({ event: 'delete-failed', id: this.id, err: (error as Error).message }, 'stop or runch delete failed');
     }
     this.#child = undefined;
     this.#ctx.adopt.remove(this.id);
-    const problem = await remove(this.#ctx.store, this.id);
-    if (problem) this.#ctx.log.error({ event: 'delete-failed', id: this.id, err: problem }, 'runch delete failed');
     this.pid = 0;
     this.startTime = 0;
     this.#stopping = false;
     this.#set('stopped');
-  }
-
-  /** Own child: its exit event. Adopted: /proc every 20 ms for this one stop. */
-  #waitExit(pid: number, startTime: number, timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (gone: boolean) => {
-        if (done) return;
-        done = true;
-        clearTimeout(deadline);
-        clearInterval(poll);
-        resolve(gone);
-      };
-      const deadline = setTimeout(() => finish(false), timeoutMs);
-      this.#exitWaiters.push(() => finish(true));
-      const poll = this.#child ? undefined : setInterval(() => !isAlive(pid, startTime) && finish(true), 20);
-      if (!isAlive(pid, startTime) && !this.#child) finish(true);
-    });
   }
 
   /** Stop for good (supervisor shutdown). */
