@@ -39,11 +39,12 @@ export interface TestLab {
  */
 export async function startLab(
   t: { teardown(fn: () => unknown): void },
-  options: { hosts?: number; busybox?: number; fresh?: number; dir?: string; env?: Record<string, string> } = {},
+  options: { hosts?: number; busybox?: number; fresh?: number; dir?: string; env?: Record<string, string>; ansible?: string } = {},
 ): Promise<TestLab> {
   const parent = mkdtempSync(join(tmpdir(), 'vz-lab-'));
   const dir = options.dir ? join(parent, options.dir) : join(parent, 'lab');
-  const env = { ...options.env, VZ_LAB_DIR: dir };
+  // ansible: the `ansible` binary every vzmaster call of this lab uses (VZ_ANSIBLE; ansible-inventory beside it).
+  const env = { ...options.env, ...(options.ansible ? { VZ_ANSIBLE: options.ansible } : {}), VZ_LAB_DIR: dir };
   const lab: TestLab = {
     dir,
     env,
