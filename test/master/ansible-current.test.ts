@@ -103,6 +103,10 @@ t.test('ansible-core 2.19: start, status, deploy, host loss; group_vars vz_mode 
   t.equal(stateOf(rows, sup.name, 'hello'), 'running', 'running on the group_vars supervisor-mode host');
   t.ok(hostCommands(sup.initPid!).some((c) => / supervise( |$)/.test(c)), `${sup.name} (vendor_b) runs the supervisor: vz_mode came from group_vars`);
   t.notOk(hostCommands(plain.initPid!).some((c) => / supervise( |$)/.test(c)), `${plain.name} (vendor_a) stays in init mode`);
+  // The other verbs, for their warnings: none may trigger a deprecation.
+  await run(['nodes'], 0);
+  t.match((await run(['logs', 'hello', '-n', '5'], 0)).stdout, /hello started/);
+  await run(['stop', 'hello'], 0);
 
   const web = image(dir, 'web');
   const manifest = join(dir, 'web.yml');
