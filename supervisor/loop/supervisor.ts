@@ -131,9 +131,7 @@ export class Supervisor {
     }
     if (sameEntry && record.held) {
       // the policy left it down (exited, once done, stopped under unless-stopped): a new supervisor agrees
-      unit.fresh = false;
-      unit.held = true;
-      unit.state = record.state === 'stopped' ? 'stopped' : record.state === 'scheduled' ? 'scheduled' : 'exited';
+      unit.restoreHeld(record.state === 'stopped' ? 'stopped' : record.state === 'scheduled' ? 'scheduled' : 'exited');
     }
     await unit.converge();
   }

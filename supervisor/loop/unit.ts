@@ -7,6 +7,7 @@ import type { UnitRecord, UnitState } from '../state/file.ts';
 import type { TableEntry } from '../table/index.ts';
 import { stopAndDelete } from '../../runch/container/stop.ts';
 import { isInvalid, launch, remove } from './runtime.ts';
+import { type Action, type Event, type State, HAS_PROCESS, decisionEvent, next, visible } from './transitions.ts';
 import type { AdoptWatch, LogWatch } from './watch.ts';
 import { CronSlot, type Scheduler } from './cron.ts';
 
@@ -35,15 +36,19 @@ export function actionText(entry: TableEntry): string {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/** Events from outside the unit (the table, its timer, its schedule) that a supervisor shutting down ignores. */
+const IGNORED_WHEN_SHUTTING_DOWN: ReadonlySet<Event> = new Set(['start', 'schedule', 'off', 'remove', 'timer', 'tick']);
+const STOPPING: ReadonlySet<State> = new Set(['stopping', 'restarting', 'rescheduling', 'removing']);
+
 /**
- * One table entry and its container: a small state machine. Every operation runs through one queue, so a start,
- * a stop and a death of the same entry never interleave. `converge` is idempotent: it compares what the table wants
- * with what runs and does the difference.
+ * One table entry and its container. What it does is the table in transitions.ts; this class only performs the
+ * actions. Every event runs through one queue, so a start, a stop and a death of the same entry never interleave,
+ * and an action's outcome (launched, stopped, the decision) is fed back inside the same queued operation.
  */
 export class Unit {
   entry: TableEntry;
   readonly #ctx: UnitContext;
-  state: UnitState = 'stopped';
+  #state: State = 'stopped';
   pid = 0;
   startTime = 0;
   #child: ChildProcess | undefined;
@@ -54,13 +59,17 @@ export class Unit {
   lastExit: UnitRecord['lastExit'] = null;
   nextTryMs: number | null = null;
   error: string | null = null;
-  /** Set when the entry is new or changed (or an invalid one is retried): converge (re)starts it. */
+  /** The table's side: set by the supervisor when the entry is new or changed (or an invalid one is retried). */
   fresh = true;
+  /** The table's side: the entry is gone from it. */
   removed = false;
-  /** The policy left it down after its last exit. */
+  /** The policy left it down after its last exit (kept in the state file: a new supervisor agrees). */
   held = false;
-  #stopping = false;
   #timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (backoff, crash-loop hold). */
+  #waitUntil = 0;
+  /** The exit the next `decide` is about. */
+  #death: Exit = { code: null, signal: null, ranMs: 0 };
   readonly #cron: CronSlot;
   #exitWaiters: (() => void)[] = [];
   #queue: Promise<void> = Promise.resolve();
@@ -77,6 +86,14 @@ export class Unit {
     return this.entry.id;
   }
 
+  get state(): UnitState {
+    return visible(this.#state);
+  }
+
+  get running(): boolean {
+    return HAS_PROCESS.has(this.#state);
+  }
+
   /** Run one operation after the ones already queued; errors are logged, never thrown into the loop. */
   enqueue(op: () => Promise<void>): Promise<void> {
     this.#queue = this.#queue.then(op).catch((error: unknown) => {
@@ -85,16 +102,83 @@ export class Unit {
     return this.#queue;
   }
 
-  #set(state: UnitState, extra: { nextTryMs?: number | null; error?: string | null } = {}): void {
-    if (state !== this.state) this.sinceMs = Date.now();
-    this.state = state;
-    this.nextTryMs = extra.nextTryMs ?? null;
-    if (extra.error !== undefined) this.error = extra.error;
+  /** Queue an event (or one computed when its turn comes). */
+  #dispatch(event: Event | (() => Event | undefined)): Promise<void> {
+    return this.enqueue(async () => {
+      const chosen = typeof event === 'function' ? event() : event;
+      if (chosen === undefined || (this.#ctx.shuttingDown() && IGNORED_WHEN_SHUTTING_DOWN.has(chosen))) return;
+      await this.#feed(chosen);
+    });
+  }
+
+  /** The table's cell for (state, event): enter its state, perform its actions in order, feed back an outcome. */
+  async #feed(first: Event): Promise<void> {
+    let event: Event | undefined = first;
+    while (event) {
+      const cell = next(this.#state, event);
+      if (!cell) return; // this event changes nothing in this state (a stale timer, tick or exit)
+      this.#enter(cell.state);
+      let outcome: Event | undefined;
+      for (const action of cell.actions) outcome = (await this.#perform(action)) ?? outcome;
+      event = outcome;
+    }
+  }
+
+  #enter(state: State): void {
+    if (visible(state) !== this.state) this.sinceMs = Date.now();
+    this.#state = state;
+    this.nextTryMs = state === 'backoff' || state === 'crash-loop' ? this.#waitUntil : state === 'scheduled' ? this.#cron.next() : null;
     this.#ctx.changed();
   }
 
-  get running(): boolean {
-    return this.state === 'running' || this.state === 'starting' || this.state === 'stopping';
+  async #perform(action: Action): Promise<Event | undefined> {
+    switch (action) {
+      case 'launch':
+        return this.#launch();
+      case 'stop':
+        return this.#stop();
+      case 'cleanup':
+        await remove(this.#ctx.store, this.id);
+        this.pid = 0;
+        this.startTime = 0;
+        return undefined;
+      case 'decide':
+        return this.#decide();
+      case 'arm':
+        this.#arm(Math.max(0, this.#waitUntil - Date.now()));
+        return undefined;
+      case 'disarm':
+        this.#clearTimer();
+        return undefined;
+      case 'cron-on':
+        this.error = null;
+        this.#ensureCron();
+        return undefined;
+      case 'cron-off':
+        this.#cron.stop();
+        return undefined;
+      case 'count-restart':
+        this.tally = { ...this.tally, restarts: this.tally.restarts + 1 };
+        return undefined;
+      case 'reset-streak':
+        this.#ctx.log.info({ event: 'cron-run', id: this.id }, 'scheduled run');
+        this.tally = { ...this.tally, streak: 0, deaths: [], loops: 0 };
+        return undefined;
+      case 'hold-down':
+        this.held = true;
+        return undefined;
+      case 'watch':
+        this.#ctx.logs.set(this.id, this.entry.logSize, this.entry.logKeep);
+        this.#ctx.adopt.add(this.id, this.pid, this.startTime, () => this.#onExit(null, null));
+        this.#ctx.log.info({ event: 'adopt', id: this.id, pid: this.pid }, 'adopted a running container');
+        return undefined;
+      case 'warn-overlap':
+        this.#ctx.log.warn({ event: 'cron-overlap', id: this.id, pid: this.pid }, 'previous run still going: this run skipped');
+        return undefined;
+      case 'forget':
+        this.#ctx.forget(this);
+        return undefined;
+    }
   }
 
   record(): UnitRecord {
@@ -116,7 +200,7 @@ export class Unit {
     };
   }
 
-  /** A container found running at boot: watched from /proc until it dies, never started twice. */
+  /** Boot: a container found running is watched from /proc until it dies, never started twice. */
   adoptRunning(pid: number, startTime: number, startedAtMs: number): void {
     this.pid = pid;
     this.startTime = startTime;
@@ -124,53 +208,46 @@ export class Unit {
     this.startedAtMs = startedAtMs;
     this.fresh = false;
     this.#run += 1;
-    this.#set('running');
-    this.#ctx.logs.set(this.id, this.entry.logSize, this.entry.logKeep);
-    this.#ctx.adopt.add(this.id, pid, startTime, () => this.#onExit(null, null));
-    this.#ctx.log.info({ event: 'adopt', id: this.id, pid }, 'adopted a running container');
+    void this.#dispatch('adopt');
   }
 
-  /** Bring what runs in line with the entry. */
+  /** Boot: wait out a backoff or crash-loop hold that was under way. */
+  resumeWait(state: 'backoff' | 'crash-loop', atMs: number): void {
+    this.fresh = false;
+    this.#waitUntil = atMs;
+    void this.#dispatch(state === 'backoff' ? 'resume-backoff' : 'resume-hold');
+  }
+
+  /** Boot: the policy had left it down; the initial state is the one recorded (not a transition). */
+  restoreHeld(state: 'stopped' | 'scheduled' | 'exited'): void {
+    this.fresh = false;
+    this.held = true;
+    this.#state = state;
+  }
+
+  /** Bring what runs in line with the entry: the table's event, chosen when its turn in the queue comes. */
   converge(): Promise<void> {
-    return this.enqueue(async () => {
-      if (this.#ctx.shuttingDown()) return;
-      const { action } = this.entry;
-      if (this.removed || action === 'off') {
-        this.#clearTimer();
-        this.#stopCron();
-        if (this.running) await this.#stop(this.removed ? 'removed from the table' : 'set off');
-        if (this.state !== 'stopped') this.#set('stopped');
-        this.fresh = false;
-        if (this.removed) this.#ctx.forget(this);
-        return;
-      }
-      if (this.fresh && this.running) await this.#stop('entry changed');
-      if (action === 'cron') {
-        this.#ensureCron();
-        if (!this.running && this.state !== 'backoff' && this.state !== 'crash-loop') this.#set('scheduled', { nextTryMs: this.#cronNext(), error: null });
-        this.fresh = false;
-        return;
-      }
-      this.#stopCron();
-      // Untouched entries are left alone: a backoff, a crash-loop hold, an exit the policy accepted all stand.
-      if (this.running || !this.fresh) return;
+    return this.#dispatch(() => {
+      const fresh = this.fresh;
       this.fresh = false;
-      this.#clearTimer();
-      await this.#start(false);
+      if (this.removed) return 'remove';
+      if (this.entry.action === 'off') return 'off';
+      // Untouched entries are left alone: a backoff, a crash-loop hold, an exit the policy accepted all stand.
+      if (this.entry.action === 'cron') return fresh || !this.running ? 'schedule' : undefined;
+      return fresh ? 'start' : undefined;
     });
   }
 
-  /** After a supervisor restart: wait out a backoff or crash-loop hold that was under way. */
-  resumeWait(state: 'backoff' | 'crash-loop', atMs: number): void {
-    this.fresh = false;
-    this.#set(state, { nextTryMs: atMs });
-    this.#arm(Math.max(0, atMs - Date.now()));
+  /** Stop for good (supervisor shutdown): no timer or schedule fires from now on. */
+  shutdown(): Promise<void> {
+    this.#clearTimer();
+    this.#cron.stop();
+    return this.#dispatch('shutdown');
   }
 
-  async #start(isRestart: boolean): Promise<void> {
-    if (isRestart) this.tally = { ...this.tally, restarts: this.tally.restarts + 1 };
+  async #launch(): Promise<Event> {
     this.held = false;
-    this.#set('starting', { error: null });
+    this.error = null;
     let fd: number | 'ignore' = 'ignore';
     try {
       fd = openLog(this.#ctx.logDir, this.id);
@@ -182,16 +259,15 @@ export class Unit {
       launched = await launch(this.#ctx.store, this.id, this.entry.bundle, fd);
     } catch (error) {
       const message = (error as Error).message;
+      this.error = message;
       if (isInvalid(error)) {
-        this.#set('invalid', { error: message });
         this.#ctx.log.error({ event: 'invalid', id: this.id, err: message }, 'entry cannot start until the bundle or the table is fixed');
-        return;
+        return 'invalid';
       }
       this.#ctx.log.error({ event: 'start-failed', id: this.id, err: message }, 'container did not start');
-      this.error = message;
       this.startedAtMs = Date.now();
-      await this.#afterDeath({ code: null, signal: null, ranMs: 0 });
-      return;
+      this.#death = { code: null, signal: null, ranMs: 0 };
+      return 'launch-failed';
     } finally {
       if (typeof fd === 'number') closeQuietly(fd);
     }
@@ -207,13 +283,14 @@ export class Unit {
     };
     if (child.exitCode !== null || child.signalCode !== null) queueMicrotask(() => onExit(child.exitCode, child.signalCode));
     else child.once('exit', onExit);
-    this.#set('running');
     this.#ctx.logs.set(this.id, this.entry.logSize, this.entry.logKeep);
     this.#ctx.logs.check(this.id);
     markLog(this.#ctx.logDir, this.id, `started pid ${this.pid}`);
     this.#ctx.log.info({ event: 'start', id: this.id, pid: this.pid, restarts: this.tally.restarts, t: performance.timeOrigin + performance.now() }, 'started');
+    return 'launched';
   }
 
+  /** The process died: noted at once; the event waits its turn (a stop under way deals with it itself). */
   #onExit(code: number | null, signal: string | null): void {
     const exit: Exit = { code, signal, ranMs: Date.now() - (this.startedAtMs ?? Date.now()) };
     this.#child = undefined;
@@ -224,54 +301,46 @@ export class Unit {
     const waiters = this.#exitWaiters;
     this.#exitWaiters = [];
     for (const wake of waiters) wake();
-    if (this.#stopping) return;
+    if (STOPPING.has(this.#state)) return;
     const run = this.#run;
-    this.enqueue(async () => {
+    void this.enqueue(async () => {
       if (run !== this.#run || !this.pid) return; // a stop or a newer run already dealt with it
-      await remove(this.#ctx.store, this.id);
-      this.pid = 0;
-      this.startTime = 0;
-      await this.#afterDeath(exit);
+      this.#death = exit;
+      await this.#feed('exit');
     });
   }
 
-  async #afterDeath(exit: Exit): Promise<void> {
+  /** The one restart decision (supervisor/policy), after a re-read of the table: an entry set off is not restarted. */
+  #decide(): Event {
     this.pid = 0;
     this.startTime = 0;
     this.#ctx.refreshTable();
-    if (this.#ctx.shuttingDown()) return this.#set('stopped');
-    if (this.removed || this.entry.action === 'off') return this.#set('stopped');
+    const wantedDown = this.#ctx.shuttingDown() || this.removed || this.entry.action === 'off';
+    if (wantedDown) return 'down';
     const decision = decide(
-      { policy: this.entry.restart, max: this.entry.restartMax, stopSignal: this.entry.stopSignal, exit, tally: this.tally, now: Date.now() },
+      { policy: this.entry.restart, max: this.entry.restartMax, stopSignal: this.entry.stopSignal, exit: this.#death, tally: this.tally, now: Date.now() },
       this.#ctx.policy,
     );
     this.tally = decision.tally;
+    const event = decisionEvent(decision, { wantedDown, cron: this.entry.action === 'cron' });
     if (!decision.restart) {
-      this.held = true;
       this.#ctx.log.info({ event: 'no-restart', id: this.id, reason: decision.reason }, 'not restarted');
-      if (this.entry.action === 'cron') return this.#set('scheduled', { nextTryMs: this.#cronNext() });
-      return this.#set(decision.state);
+      return event;
     }
-    const at = Date.now() + decision.delayMs;
-    this.#set(decision.state, { nextTryMs: at });
+    this.#waitUntil = Date.now() + decision.delayMs;
     this.#ctx.log.info(
-      { event: decision.state, id: this.id, delayMs: decision.delayMs, nextTry: new Date(at).toISOString(), streak: decision.tally.streak, reason: decision.reason },
+      { event: decision.state, id: this.id, delayMs: decision.delayMs, nextTry: new Date(this.#waitUntil).toISOString(), streak: decision.tally.streak, reason: decision.reason },
       decision.state === 'crash-loop' ? 'crash loop: holding off' : 'restart after backoff',
     );
-    if (decision.delayMs === 0) return this.#start(true);
-    this.#arm(decision.delayMs);
+    return event;
   }
 
   #arm(delayMs: number): void {
     this.#clearTimer();
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#ctx.refreshTable();
-      this.enqueue(async () => {
-        if (this.#ctx.shuttingDown() || this.removed || this.entry.action === 'off' || this.running) return;
-        if (this.state !== 'backoff' && this.state !== 'crash-loop') return;
-        await this.#start(true);
-      });
+      this.#ctx.refreshTable(); // an entry set off meanwhile: its event comes first in the queue
+      void this.#dispatch('timer');
     }, delayMs);
   }
 
@@ -281,16 +350,12 @@ export class Unit {
   }
 
   /** The house's one stop procedure (runch/container/stop.ts): stop signal to every process, timeout, SIGKILL, delete. */
-  async #stop(reason: string): Promise<void> {
+  async #stop(): Promise<Event> {
     this.#clearTimer();
-    if (!this.pid) {
-      this.#set('stopped');
-      return;
-    }
-    this.#stopping = true;
-    this.#set('stopping');
+    if (!this.pid) return 'stopped';
     const { pid, startTime } = this;
     const { stopSignal, stopTimeoutMs } = this.entry;
+    const reason = this.#state === 'restarting' || this.#state === 'rescheduling' ? 'entry changed' : this.removed ? 'removed from the table' : this.#ctx.shuttingDown() ? 'supervisor stopping' : 'set off';
     this.#ctx.log.info({ event: 'stop', id: this.id, pid, signal: stopSignal, reason }, 'stopping');
     // Our own child's exit event ends the wait at once; an adopted one is seen from /proc.
     const exited = new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
@@ -309,48 +374,25 @@ export class Unit {
     this.#ctx.adopt.remove(this.id);
     this.pid = 0;
     this.startTime = 0;
-    this.#stopping = false;
-    this.#set('stopped');
-  }
-
-  /** Stop for good (supervisor shutdown). */
-  shutdown(): Promise<void> {
-    this.#clearTimer();
-    this.#stopCron();
-    return this.enqueue(async () => {
-      if (this.running) await this.#stop('supervisor stopping');
-      else if (this.state === 'backoff' || this.state === 'crash-loop' || this.state === 'scheduled') this.#set('stopped');
-    });
+    return 'stopped';
   }
 
   #ensureCron(): void {
     this.#cron.ensure(
       this.entry.schedule!,
       () => this.#cronTick(),
-      () => this.state === 'scheduled' && this.#set('scheduled', { nextTryMs: this.#cron.next() }),
-      (message) => this.#set('invalid', { error: message }),
+      () => {
+        if (this.#state === 'scheduled') this.#enter('scheduled'); // node-cron loaded: the next run's time is known
+      },
+      (message) => {
+        this.error = message;
+        void this.#dispatch('invalid');
+      },
     );
   }
 
   #cronTick(): void {
-    if (this.running) {
-      this.#ctx.log.warn({ event: 'cron-overlap', id: this.id, pid: this.pid }, 'previous run still going: this run skipped');
-      return;
-    }
-    this.enqueue(async () => {
-      if (this.running || this.removed || this.entry.action !== 'cron' || this.#ctx.shuttingDown()) return;
-      this.#clearTimer();
-      this.#ctx.log.info({ event: 'cron-run', id: this.id }, 'scheduled run');
-      this.tally = { ...this.tally, streak: 0, deaths: [], loops: 0 };
-      await this.#start(false);
-    });
-  }
-
-  #cronNext(): number | null {
-    return this.#cron.next();
-  }
-
-  #stopCron(): void {
-    this.#cron.stop();
+    if (this.removed || this.entry.action !== 'cron') return;
+    void this.#dispatch('tick');
   }
 }
