@@ -103,7 +103,6 @@ export async function newNode(config: VzConfig, options: NewNodeOptions): Promis
       ansible_user: options.user,
       ansible_become: true,
       ansible_ssh_private_key_file: keyFile,
-      vz_init: report.facts.init,
     });
   }
   return result;
