@@ -33,6 +33,7 @@ function loadOrUndefined(store: StateStore, id: string): ContainerState | 'damag
  * had a state stops its `also` processes alone.
  */
 export async function stopAndDelete(store: StateStore, id: string, options: StopOptions): Promise<StopResult> {
+  store.ensureRoot(); // the lock's home: a host may stop what never had a container (a waiting runch, a supervisor)
   return withLock(store.lockPath(id), `container "${id}"`, async () => {
     const state = loadOrUndefined(store, id);
     const procs = new Map<number, Proc>();
