@@ -4,7 +4,6 @@ import type { InitEntry } from './entry.ts';
 import { assignInittabIds } from './ids.ts';
 import { foreignUses, parseInittab } from './inittab-text.ts';
 import { type Launcher, processField, processWords } from './process-field.ts';
-import { checkRefUnique, isRef } from './reference.ts';
 import { busyboxBlockLines, idsInBlock, sysvinitBlockLines, sysvinitTabFile } from './render-inittab.ts';
 import { openrcService, systemdUnit } from './render-units.ts';
 
@@ -84,8 +83,7 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
     const block: string[] = [];
     if (dialect === 'busybox') {
       for (const entry of entries) {
-        const process = processField(entry.id, launcher, 'busybox', entry.inittabId);
-        if (isRef(process.slice(process.lastIndexOf(' ') + 1))) checkRefUnique(entries, entry);
+        const process = processField(entry.id, launcher, 'busybox');
         const clash = foreign.processes.get(process);
         if (clash && active(entry))
           throw new VzError('invalid-config', `entry "${entry.id}": ${clash} already runs "${process}" (busybox init keys entries by command): remove that line`);
@@ -96,7 +94,7 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
     } else {
       const ids = assignInittabIds(entries, foreign.ids);
       for (const entry of entries) {
-        const lines = sysvinitBlockLines(entry, ids.get(entry.id)!, processField(entry.id, launcher, 'sysvinit', ids.get(entry.id)));
+        const lines = sysvinitBlockLines(entry, ids.get(entry.id)!, processField(entry.id, launcher, 'sysvinit'));
         block.push(...lines);
         if (active(entry)) after.set(entry.id, lines.join('\n'));
       }
@@ -130,7 +128,7 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
       const words = processWords(entry.id, launcher);
       const text =
         dialect === 'sysvinit-dir'
-          ? sysvinitTabFile(entry, ids!.get(entry.id)!, processField(entry.id, launcher, 'sysvinit', ids!.get(entry.id)))
+          ? sysvinitTabFile(entry, ids!.get(entry.id)!, processField(entry.id, launcher, 'sysvinit'))
           : dialect === 'systemd'
             ? systemdUnit(entry, words)
             : openrcService(entry, words);

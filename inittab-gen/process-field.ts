@@ -1,5 +1,4 @@
 import { VzError } from '../base/errors.ts';
-import { entryRef } from './reference.ts';
 
 /** How init reaches runch on this host: absolute paths (init's PATH has no /usr/local/bin), non-default flags only. */
 export interface Launcher {
@@ -13,6 +12,11 @@ export interface Launcher {
   logDir?: string;
   /** supervisor: the one entry runs `runch supervise` (see mode.ts). */
   mode?: 'init' | 'supervisor';
+  /**
+   * The host config names root, table and log dir: `runch init exec` reads them there, so its line carries only the
+   * id (`runch supervise` still gets its flags: its line names no entry, so length is no concern).
+   */
+  hostConfig?: boolean;
 }
 
 /**
@@ -29,12 +33,14 @@ const SAFE_WORD = /^[A-Za-z0-9_./,+@%-]+$/;
 
 /** The words init runs for an entry: runch in init mode, which execs the container in its place. */
 export function processWords(id: string, launcher: Launcher): string[] {
+  const supervise = launcher.mode === 'supervisor';
+  const flags = !supervise && launcher.hostConfig;
   const words = [launcher.node, launcher.runch];
-  if (launcher.root) words.push('--root', launcher.root);
-  words.push(...(launcher.mode === 'supervisor' ? ['supervise'] : ['init', 'exec']));
-  if (launcher.table) words.push('--table', launcher.table);
-  if (launcher.logDir) words.push('--log-dir', launcher.logDir);
-  if (launcher.mode !== 'supervisor') words.push(id);
+  if (launcher.root && !flags) words.push('--root', launcher.root);
+  words.push(...(supervise ? ['supervise'] : ['init', 'exec']));
+  if (launcher.table && !flags) words.push('--table', launcher.table);
+  if (launcher.logDir && !flags) words.push('--log-dir', launcher.logDir);
+  if (!supervise) words.push(id);
   for (const word of words)
     if (!SAFE_WORD.test(word))
       throw new VzError(
@@ -45,21 +51,13 @@ export function processWords(id: string, launcher: Launcher): string[] {
 }
 
 /**
- * The entry's field for this dialect: with its full id when that fits (a readable line), else naming the entry by its
- * reference (`@<inittab id>`, reference.ts), which `runch init exec` resolves through the table. Only when even that
- * is too long (the paths themselves) is the entry refused.
+ * The entry's field for this dialect. On a host with a host config the field is node, runch, "init exec" and the
+ * id: vzmaster's paths leave 81 characters for the id in sysvinit's 127, more than the table's 64.
  */
-export function processField(id: string, launcher: Launcher, dialect: keyof typeof PROCESS_LIMIT, inittabId?: string): string {
+export function processField(id: string, launcher: Launcher, dialect: keyof typeof PROCESS_LIMIT): string {
   const limit = PROCESS_LIMIT[dialect];
   const field = processWords(id, launcher).join(' ');
   if (field.length <= limit) return field;
-  const ref = entryRef({ id, inittabId });
-  const short = processWords(ref, launcher).join(' ');
-  if (short.length <= limit) return short; // (supervisor mode's field names no entry: never shorter)
-  const via = short.length < field.length ? `, even naming the entry by its inittab id (${ref})` : '';
-  throw new VzError(
-    'invalid-config',
-    `entry "${id}": the ${dialect} process field would be ${Math.min(field.length, short.length)} characters${via}, over init's ${limit}: use shorter paths for node, runch, --root, --table or --log-dir`,
-  );
+  const fix = launcher.hostConfig ? 'install node and runch on shorter paths' : 'write a host config ("runch host config") so the line needs no --table or --log-dir, or use shorter paths';
+  throw new VzError('invalid-config', `entry "${id}": the ${dialect} process field would be ${field.length} characters, over init's ${limit}: ${fix}`);
 }
-

@@ -1,8 +1,7 @@
 import type { RunTarget } from '../ansible/run.ts';
-import { runAdhoc } from '../ansible/run.ts';
 import { VzError } from '../../base/errors.ts';
-import { HOST_LOG_DIR, HOST_RUNCH } from './host-paths.ts';
-import { runchArgv } from './ops.ts';
+import { adhoc } from './adhoc.ts';
+import { hostCall, hostReply } from './host-command.ts';
 
 export interface HostLogs {
   host: string;
@@ -11,20 +10,18 @@ export interface HostLogs {
 }
 
 /**
- * The last lines of an app's log from every host that has one, in one round trip. A host without the app's log, or
- * without runch at all (vz never ran anything there), is not one of them; no host having it is an error.
+ * The last lines of an app's log from every host that has one, in one round trip (`runch host logs`). A host
+ * without the app's log (code not-found), or without runch at all, is not one of them; no host having it is an error.
  */
 export async function collectLogs(target: RunTarget, app: string, lines: number, limit?: string): Promise<HostLogs[]> {
-  const outcome = await runAdhoc(target, { module: 'command', args: runchArgv('logs', app, '-n', String(lines), '--log-dir', HOST_LOG_DIR), limit, connectTimeout: 5, taskTimeout: 30 });
+  const outcome = await adhoc(target, { ...hostCall('logs', { app, lines }, { ifInstalled: true, taskTimeout: 30 }), limit, connectTimeout: 5 });
   const logs = outcome.hosts
     .map((r): HostLogs | undefined => {
-      if (r.status === 'unreachable') return { host: r.host, lines: [], error: `unreachable: ${r.message}` };
-      // The command module's msg is only "non-zero return code": runch's own line is in stderr.
-      const said = `${r.message}\n${r.result.stderr ?? ''}`;
-      const noRunch = said.includes(HOST_RUNCH) && /No such file/.test(said);
-      if (r.status === 'failed') return noRunch || /no log for/.test(said) ? undefined : { host: r.host, lines: [], error: r.message };
-      const text = r.result.stdout ?? '';
-      return { host: r.host, lines: text === '' ? [] : text.split('\n') };
+      const reply = hostReply('logs', r);
+      if (reply.kind === 'unreachable') return { host: r.host, lines: [], error: `unreachable: ${reply.message}` };
+      if (reply.kind === 'no-runch') return undefined;
+      if (reply.kind === 'error') return reply.error.code === 'not-found' ? undefined : { host: r.host, lines: [], error: reply.error.message };
+      return { host: r.host, lines: reply.answer.lines };
     })
     .filter((h): h is HostLogs => h !== undefined);
   if (logs.length === 0) throw new VzError('not-found', `no host${limit ? ` matching "${limit}"` : ''} has a log of app "${app}": check the name with "vzmaster status"`);

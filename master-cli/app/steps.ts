@@ -1,6 +1,7 @@
 import type { AdhocCall } from '../ansible/argv.ts';
-import { runAdhoc, type RunTarget } from '../ansible/run.ts';
-import { settleChanged, type HostResult } from '../ansible/result.ts';
+import type { RunTarget } from '../ansible/run.ts';
+import type { HostResult } from '../ansible/result.ts';
+import { adhoc } from './adhoc.ts';
 
 /** A run over several ad-hoc calls: each call goes only to the hosts every earlier call succeeded on. */
 export class HostSteps {
@@ -11,10 +12,12 @@ export class HostSteps {
   private alive: string[] | undefined;
   readonly onStep?: (label: string, results: HostResult[]) => void;
 
-  constructor(target: RunTarget, limit: string | undefined, onStep?: (label: string, results: HostResult[]) => void) {
+  /** `hosts`: the run's hosts when the caller knows them (a deploy's batch); else the first call's, from `limit`. */
+  constructor(target: RunTarget, limit: string | undefined, onStep?: (label: string, results: HostResult[]) => void, hosts?: string[]) {
     this.target = target;
     this.limit = limit;
     this.onStep = onStep;
+    this.alive = hosts ? [...hosts] : undefined;
   }
 
   /** The inventory the run's calls go to (vzmaster reads host vars from it, e.g. vz_mode). */
@@ -22,21 +25,21 @@ export class HostSteps {
     return this.target.inventory;
   }
 
-  /** Hosts still in the run (undefined before the first call: every host the limit matches). */
+  /** Hosts still in the run (undefined before the first call when the caller gave none: every host the limit matches). */
   get hosts(): string[] | undefined {
     return this.alive;
   }
 
   /**
-   * One call. `changedWhen` is ad-hoc's missing `changed_when`: the command module always says changed, so a call
-   * whose program tells (runch prints "no change") is reclassified ok where it returns false.
+   * One call, to `only` (a subset of the run) or every host still in it. `settle` restates a host's result from what
+   * its program answered (ad-hoc has no changed_when: the command module always says changed).
    */
-  async run(label: string, call: AdhocCall, only?: string[], changedWhen?: (r: HostResult) => boolean): Promise<HostResult[]> {
-    const pool = only ?? this.alive;
+  async run(label: string, call: AdhocCall, only?: string[], settle?: (r: HostResult) => HostResult): Promise<HostResult[]> {
+    const pool = only ? only.filter((h) => !this.alive || this.alive.includes(h)) : this.alive;
     if (pool && pool.length === 0) return [];
     const limit = pool ? pool.join(',') : this.limit;
-    const outcome = await runAdhoc(this.target, { ...call, limit });
-    const results = changedWhen ? outcome.hosts.map((r) => settleChanged(r, changedWhen)) : outcome.hosts;
+    const outcome = await adhoc(this.target, { ...call, limit });
+    const results = settle ? outcome.hosts.map(settle) : outcome.hosts;
     for (const r of results) {
       if (r.status === 'failed' || r.status === 'unreachable') this.failed.set(r.host, { ...r, message: `${label}: ${r.message}` });
       if (r.status === 'changed') this.changed.add(r.host);
@@ -46,6 +49,12 @@ export class HostSteps {
     this.alive = (this.alive ?? results.map((r) => r.host)).filter((h) => !failedNow.has(h));
     this.onStep?.(label, results);
     return results;
+  }
+
+  /** Mark a host failed from what the caller learned (an unhealthy answer): it leaves the run. */
+  fail(host: string, message: string): void {
+    this.failed.set(host, { host, status: 'failed', message, result: {} });
+    this.alive = (this.alive ?? []).filter((h) => h !== host);
   }
 
   /** The per-host verdict of the whole run: failed or unreachable at any step wins over changed, then ok. */

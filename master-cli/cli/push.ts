@@ -1,5 +1,5 @@
 import { VzError } from '../../base/errors.ts';
-import { newSteps, pushImage } from '../app/ops.ts';
+import { imageDigest, newSteps, pushImage } from '../app/ops.ts';
 import type { Command } from '../../base/cli.ts';
 import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 
@@ -11,6 +11,7 @@ export const push: Command = {
   async run({ values, positionals }) {
     const image = positionals[0];
     if (!image) throw new VzError('usage', `push: the image file is missing; usage: ${push.usage.split('\n')[0]}`);
+    imageDigest(image); // a misnamed or corrupt image never leaves the master
     const { config, limit } = targetOf(values);
     const steps = newSteps(config, limit, stepPrinter('push', values.json as boolean));
     const { sent, present } = await pushImage(steps, image);

@@ -1,11 +1,13 @@
 import { VzError } from '../../base/errors.ts';
 import { readImageConfig, withEnv } from '../app/image-config.ts';
 import { hostModes } from '../app/host-mode.ts';
-import { ensureRunch, newSteps, pushImage, startApp } from '../app/ops.ts';
+import { ensureRunch, imageDigest, newSteps, pushImage, restartOf, startApp } from '../app/ops.ts';
 import type { Command } from '../../base/cli.ts';
 import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 
 const APP = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+/** The restart grammar, as the manifest reads it. */
+const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
 
 export function parseEnvFlags(command: string, values: unknown): Record<string, string> {
   const env: Record<string, string> = {};
@@ -19,22 +21,29 @@ export function parseEnvFlags(command: string, values: unknown): Record<string, 
 
 export const start: Command = {
   name: 'start',
-  summary: 'run an app on hosts: install runch, push the image, unpack, register, apply (init or supervisor mode: the host\'s vz_mode)',
-  usage: 'vzmaster start <APP> --image FILE [--env NAME=VALUE]... [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster start hello --image images/9551d3....tar.gz --env GREETING=hi --limit host1',
-  options: { ...TARGET_OPTIONS, image: { type: 'string' }, env: { type: 'string', multiple: true } },
+  summary: 'run an app on hosts: runch and the image copied where missing, then one "runch host apply" per host (init or supervisor mode: the host\'s vz_mode)',
+  usage:
+    'vzmaster start <APP> --image FILE [--env NAME=VALUE]... [--restart no|on-failure[:N]|always|unless-stopped] [--schedule CRON] [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster start hello --image images/9551d3....tar.gz --env GREETING=hi --limit host1',
+  options: { ...TARGET_OPTIONS, image: { type: 'string' }, env: { type: 'string', multiple: true }, restart: { type: 'string' }, schedule: { type: 'string' } },
   async run({ values, positionals }) {
     const app = positionals[0];
     if (!app || !APP.test(app)) throw new VzError('usage', `start: app name ${JSON.stringify(app ?? '')} must be 1-32 lower-case letters, digits, "_" or "-"`);
     const image = values.image as string | undefined;
     if (!image) throw new VzError('usage', 'start: --image FILE is missing (an image made by "vzimage pack")');
+    const restart = (values.restart as string | undefined) ?? 'always';
+    if (!RESTART.test(restart)) throw new VzError('usage', `start: --restart "${restart}" is unknown: use no, on-failure[:N], always or unless-stopped`);
+    const schedule = values.schedule as string | undefined;
+    if (schedule !== undefined && !/^\S+( \S+){4,5}$/.test(schedule.trim()))
+      throw new VzError('usage', `start: --schedule "${schedule}" must be 5 or 6 cron fields, e.g. "*/5 * * * *"`);
     const env = parseEnvFlags('start', values.env);
+    const digest = imageDigest(image);
     const config = withEnv(await readImageConfig(image), env);
     const target = targetOf(values);
-    hostModes(target.config.inventory); // a bad vz_mode is refused before anything runs
+    const modes = hostModes(target.config.inventory); // a bad vz_mode is refused before anything runs
     const steps = newSteps(target.config, target.limit, stepPrinter('start', values.json as boolean));
     await ensureRunch(steps);
     await pushImage(steps, image);
-    await startApp(steps, { app, imageFile: image, config });
+    await startApp(steps, { app, imageFile: image, digest, config, restart: restartOf(restart, schedule), schedule: schedule?.trim(), modes });
     return finish(steps.summary().map((r) => ({ ...r, result: {} })), values.json as boolean, { app });
   },
 };

@@ -23,11 +23,16 @@ export function targetOf(values: Record<string, unknown>) {
 export function stepPrinter(verb: string, quiet: boolean) {
   const tty = process.stderr.isTTY === true;
   const lines = new Map<string, string>();
+  const printed = new Set<string>();
   let drawn = 0;
   return (label: string, results: HostResult[]) => {
-    if (quiet) return;
+    if (quiet || results.length === 0) return;
     if (!tty) {
-      const parts = results.map((r) => `${r.host} ${r.status}${r.message ? ` (${r.message})` : ''}`);
+      // One line per step and host: a step already reported the same way (a deploy's batches, a rollback) is not repeated.
+      const fresh = results.filter((r) => !printed.has(`${label}\0${r.host}\0${r.status}`));
+      for (const r of fresh) printed.add(`${label}\0${r.host}\0${r.status}`);
+      if (fresh.length === 0) return;
+      const parts = fresh.map((r) => `${r.host} ${r.status}${r.message ? ` (${r.message})` : ''}`);
       process.stderr.write(`${verb} ${label}: ${parts.join(', ')}\n`);
       return;
     }

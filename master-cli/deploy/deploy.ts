@@ -1,19 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { VzError } from '../../base/errors.ts';
+import type { Health } from '../../base/host-contract.ts';
 import { withLock } from '../../base/lock.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostStatus as Verdict } from '../ansible/result.ts';
 import { hostModes } from '../app/host-mode.ts';
 import { readImageConfig, withEnv } from '../app/image-config.ts';
-import { ensureRunch, newSteps, pushImage, removeApp, startApp, type StepReporter } from '../app/ops.ts';
+import { imageDigest, restartOf, type StepReporter } from '../app/ops.ts';
 import { collectStatus } from '../app/status.ts';
 import { pack } from '../../image/pack.ts';
 import { loadInventory } from '../inventory/load.ts';
-import { waitHealthy } from './health.ts';
 import { type Manifest, manifestSchema } from './manifest.ts';
 import { place } from './placement.ts';
 import { readRecord, writeRecord } from './record.ts';
+import { rollOut, type Wanted } from './roll.ts';
 
 export interface HostOutcome {
   host: string;
@@ -41,18 +42,32 @@ function vendorOf(groups: string[], prefix: string): string {
   return groups.find((g) => g.startsWith(prefix)) ?? groups[0] ?? 'default';
 }
 
+/** What a host must run for this manifest and image: the version, its config, restart, schedule, health. */
+async function wantedOf(manifest: Manifest, image: string): Promise<Wanted> {
+  const health: Health = { minUptimeMs: Math.round(manifest.rolling.minUptime * 1000), timeoutMs: Math.round(manifest.rolling.timeout * 1000), ...(manifest.rolling.check ? { check: manifest.rolling.check } : {}) };
+  return {
+    app: manifest.app,
+    imageFile: image,
+    digest: imageDigest(image),
+    config: withEnv(await readImageConfig(image), manifest.env),
+    restart: restartOf(manifest.restart, manifest.schedule),
+    schedule: manifest.schedule,
+    health,
+  };
+}
+
 /**
- * deploy: placement over vendors, then a rolling update in batches, each waited on until healthy; a batch that is
- * not healthy rolls back to the previous image on the hosts it touched and ends the deploy. One deploy per app at
- * a time (a lock on the master naming its holder).
+ * deploy: placement over vendors, then a rolling update in batches (roll.ts), each healthy before the next; a batch
+ * that is not rolls back to the previous image on the hosts it touched and ends the deploy. One deploy per app at a
+ * time (a lock on the master naming its holder).
  */
 export async function deploy(target: RunTarget, manifest: Manifest, onStep?: StepReporter, imageOverride?: string): Promise<DeployReport> {
   mkdirSync(join(target.stateDir, 'locks'), { recursive: true });
   return withLock(join(target.stateDir, 'locks', manifest.app), `the deploy of "${manifest.app}"`, async () => {
     const image = imageOverride ?? (await imageOf(manifest, target.stateDir));
-    const config = withEnv(await readImageConfig(image), manifest.env);
+    const wanted = await wantedOf(manifest, image);
     const inventory = loadInventory(target.inventory);
-    hostModes(target.inventory); // a bad vz_mode is refused before anything runs
+    const modes = hostModes(target.inventory); // a bad vz_mode is refused before anything runs
     const status = await collectStatus(target, undefined, manifest.app);
     const reachable = new Set(status.filter((s) => s.reachable).map((s) => s.host));
     const record = readRecord(target.stateDir, manifest.app);
@@ -63,49 +78,30 @@ export async function deploy(target: RunTarget, manifest: Manifest, onStep?: Ste
     ];
     const hosts = inventory.hosts.map((h) => ({ name: h.name, vendor: vendorOf(h.groups, manifest.spread), reachable: reachable.has(h.name) }));
     const plan = place(hosts, running, manifest.replicas);
+    const targets = [...plan.keep, ...plan.add];
+    // Fields init mode cannot honour are refused before any host changes (the host would refuse them too).
+    const initHosts = targets.filter((h) => (modes.get(h) ?? 'init') === 'init');
+    if (initHosts.length > 0 && (manifest.schedule !== undefined || wanted.restart.policy === 'on-failure')) {
+      const field = manifest.schedule !== undefined ? `schedule "${manifest.schedule}"` : `restart "${manifest.restart}"`;
+      throw new VzError('invalid-config', `${field} needs supervisor mode, and ${initHosts.join(', ')} run${initHosts.length === 1 ? 's' : ''} in init mode: set vz_mode: supervisor for ${initHosts.length === 1 ? 'it' : 'them'} in the inventory (or drop the field)`);
+    }
     const notes: string[] = [];
     for (const host of plan.lost) notes.push(`${host} is unreachable: its replica is rescheduled`);
     if (plan.unplaced > 0) notes.push(`${plan.unplaced} replica(s) found no reachable host`);
     for (const host of plan.remove) notes.push(`${host}: surplus replica stopped`);
 
-    const previous = record && record.image !== image ? record.image : record?.previousImage;
+    const previousImage = record && record.image !== image ? record.image : record?.previousImage;
+    // Read (and hashed) only if a batch must roll back.
+    const previous = previousImage ? () => wantedOf(manifest, previousImage) : undefined;
     const outcomes = new Map<string, HostOutcome>();
     for (const host of plan.lost) outcomes.set(host, { host, status: 'unreachable', message: 'replica moved' });
-    let rolledBack = false;
-    const targets = [...plan.keep, ...plan.add];
-    for (let i = 0; i < targets.length && !rolledBack; i += manifest.rolling.batch) {
-      const batch = targets.slice(i, i + manifest.rolling.batch);
-      const steps = newSteps(target, batch.join(','), onStep);
-      await ensureRunch(steps);
-      await pushImage(steps, image);
-      await startApp(steps, { app: manifest.app, imageFile: image, config });
-      for (const r of steps.summary()) outcomes.set(r.host, { host: r.host, status: r.status, message: r.message });
-      const started = steps.hosts ?? [];
-      if (started.length === 0) continue;
-      const health = await waitHealthy(target, manifest.app, started, {
-        minUptimeMs: manifest.rolling.minUptime * 1000,
-        timeoutMs: manifest.rolling.timeout * 1000,
-        check: manifest.rolling.check,
-      });
-      for (const bad of health.unhealthy) outcomes.set(bad.host, { host: bad.host, status: 'failed', message: `unhealthy: ${bad.why}` });
-      if (health.unhealthy.length > 0) {
-        rolledBack = true;
-        if (previous) {
-          notes.push(`rolled back ${started.join(', ')} to ${previous.split('/').pop()}`);
-          const back = newSteps(target, started.join(','), onStep);
-          await startApp(back, { app: manifest.app, imageFile: previous, config: withEnv(await readImageConfig(previous), manifest.env) });
-        } else notes.push('no previous image to roll back to: the new version stays where it started');
-      }
-    }
-    if (plan.remove.length > 0) {
-      const steps = newSteps(target, plan.remove.join(','), onStep);
-      await removeApp(steps, manifest.app);
-      for (const r of steps.summary()) outcomes.set(r.host, { host: r.host, status: r.status, message: r.status === 'changed' ? 'surplus replica removed' : r.message });
-    }
+    const rolled = await rollOut(target, { wanted, previous, targets, remove: plan.remove, batch: manifest.rolling.batch, modes, status, onStep });
+    for (const o of rolled.outcomes) outcomes.set(o.host, o);
+    notes.push(...rolled.notes);
     const { baseDir: _baseDir, ...stored } = manifest as Manifest & { baseDir?: string };
-    if (!rolledBack)
-      await writeRecord(target.stateDir, { app: manifest.app, image, previousImage: previous, hosts: targets, deployedAt: new Date().toISOString(), manifest: stored });
-    return { app: manifest.app, image, hosts: [...outcomes.values()].sort((a, b) => a.host.localeCompare(b.host)), notes, rolledBack };
+    if (!rolled.rolledBack)
+      await writeRecord(target.stateDir, { app: manifest.app, image, previousImage, hosts: targets, deployedAt: new Date().toISOString(), manifest: stored });
+    return { app: manifest.app, image, hosts: [...outcomes.values()].sort((a, b) => a.host.localeCompare(b.host)), notes, rolledBack: rolled.rolledBack };
   });
 }
 

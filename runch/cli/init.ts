@@ -20,10 +20,9 @@ const USAGE = `runch init <apply|add|set|remove|start|stop|status|mode|detect|ex
   runch init mode [init|supervisor]     show or switch the host's mode (supervisor: init respawns runch supervise);
                                         kept in the file "mode" beside the table
   runch init detect                     which init runs here, and what vz supports
-  runch init exec web1                  (run by init) wait out the backoff, then become the container; init names
-                                        an id too long for its line by its inittab id, "@k3x9" (stop, start,
-                                        remove and status take that form too)
-  flags: --table FILE (default $VZ_TABLE or /etc/vz/table), --log-dir DIR (default $VZ_LOG_DIR or /var/log/vz),
+  runch init exec web1                  (run by init) wait out the backoff, then become the container
+  flags: --table FILE, --log-dir DIR (default $VZ_TABLE / $VZ_LOG_DIR, else the host config /var/lib/vz/host.json,
+         else /etc/vz/table and /var/log/vz),
          --init sysvinit|sysvinit-block|busybox|systemd|openrc, --telinit PATH`;
 
 /** 15 s between failed spawns keeps them at 8 per 120 s, below sysvinit's "respawning too fast". */
@@ -50,19 +49,18 @@ export const init: Command = {
     json: { type: 'boolean', default: false },
     mode: { type: 'string' },
   },
-  async run({ values, positionals, store }) {
+  async run({ values, positionals, globals, store }) {
     const sub = positionals[0] ?? '';
-    const { tablePath, loadEntries, findEntry } = await lib.table();
-    const { logDir, logPath, rotateIfBig } = await lib.logs();
+    const { loadEntries, findEntry } = await lib.table();
+    const { logPath, rotateIfBig } = await lib.logs();
+    const paths = (await import('../host/paths.ts')).hostPaths({ table: values.table as string | undefined, logDir: values['log-dir'] as string | undefined }, globals.root, store);
     const host = {
-      table: tablePath(values.table as string | undefined),
-      logDir: logDir(values['log-dir'] as string | undefined),
-      store,
+      ...paths,
       init: values.init as string | undefined,
       telinit: values.telinit as string | undefined,
       dryRun: values['dry-run'] as boolean,
     };
-    // "no change" (and only then) when neither init's configuration nor the table changed: vzmaster reports ok.
+    // "no change" (and only then) when neither init's configuration nor the table changed.
     const report = (result: { diff: string; reloaded: boolean; plan: { skipped: string[] } }, tableChanged = false) => {
       if (host.dryRun) process.stdout.write(result.diff || 'no change\n');
       else if (!result.reloaded && !tableChanged) process.stdout.write('no change: init not reloaded\n');
@@ -71,11 +69,11 @@ export const init: Command = {
       return 0;
     };
     if (sub === 'exec') {
-      // The container's id, or its reference `@<inittab id>` when the id did not fit init's process field.
+      // The container's id (or, on a line written before the host config, its old form `@<inittab id>`).
       const name = idArg(sub, positionals);
       let entry;
       try {
-        entry = (await import('../../inittab-gen/reference.ts')).resolveName(loadEntries(host.table), name, host.table);
+        entry = (await import('../../inittab-gen/reference.ts')).resolveName(loadEntries(host.table), name);
       } catch (error) {
         // Init respawns at once: a table that cannot be read must not become 10 spawns in 120 s (init's limit).
         process.stderr.write(`runch: ${(error as Error).message} (retrying in ${EXEC_ERROR_WAIT_MS / 1000} s)\n`);
@@ -84,8 +82,7 @@ export const init: Command = {
       }
       if (!entry || entry.action === 'off') {
         // The table changed behind init's back (an editor, a supervisor-mode kill): apply it, and init stops us.
-        const what = entry ? `entry "${entry.id}" is off` : name.startsWith('@') ? `no entry has inittab id "${name.slice(1)}" (${name})` : `entry "${name}" is gone`;
-        process.stderr.write(`runch: ${what} in ${host.table} but init still runs it: applying the table\n`);
+        process.stderr.write(`runch: ${entry ? `entry "${entry.id}" is off` : `entry "${name}" is gone`} in ${host.table} but init still runs it: applying the table\n`);
         await (await lib.manage()).applyHost(host);
         return 0;
       }
@@ -95,7 +92,7 @@ export const init: Command = {
       if (table) rotateIfBig(host.logDir, id, table.logSize, table.logKeep);
       const { DEFAULT_POLICY } = await import('../../supervisor/policy/index.ts');
       const { execContainer } = await import('../../inittab-gen/exec.ts');
-      return execContainer(store, id, { bundle: entry.bundle, logPath: logPath(host.logDir, id), policy: DEFAULT_POLICY });
+      return execContainer(host.store, id, { bundle: entry.bundle, logPath: logPath(host.logDir, id), policy: DEFAULT_POLICY });
     }
     const { modeFile, readMode } = await import('../../inittab-gen/mode.ts');
     const wantedMode = values.mode as string | undefined;
@@ -103,59 +100,40 @@ export const init: Command = {
       throw new VzError('usage', `init ${sub}: --mode "${wantedMode}" is no mode: use init or supervisor`);
     if (wantedMode !== undefined && sub !== 'set') throw new VzError('usage', `init ${sub}: --mode goes with "set" only (or use "runch init mode ${wantedMode}")`);
     if (sub === 'apply') return report(await (await lib.manage()).applyHost(host));
-    // A reference seen in init's line (`@<inittab id>`) names its entry wherever an existing entry is meant.
+    // An old line's reference (`@<inittab id>`) still names its entry wherever an existing entry is meant.
     const existingId = async (word: string) => {
       if (!word.startsWith('@')) return word;
-      const found = (await import('../../inittab-gen/reference.ts')).resolveName(loadEntries(host.table), word, host.table);
+      const found = (await import('../../inittab-gen/reference.ts')).resolveName(loadEntries(host.table), word);
       if (!found) throw new VzError('not-found', `no entry of the table ${host.table} has inittab id "${word.slice(1)}" (${word}): see "runch init status"`);
       return found.id;
     };
-    if (sub === 'add' || sub === 'set' || sub === 'remove' || sub === 'start' || sub === 'stop') {
-      const id = sub === 'add' || sub === 'set' ? idArg(sub, positionals) : await existingId(idArg(sub, positionals));
-      const { editAndApply, resetTally, switchMode } = await lib.manage();
+    if (sub === 'set') {
+      const id = idArg(sub, positionals);
+      const bundle = values.bundle as string | undefined;
+      if (!bundle) throw new VzError('usage', `init ${sub}: --bundle DIR is missing (the OCI bundle of the container)`);
+      const outcome = await (await lib.manage()).setEntry(host, id, { bundle, once: values.once as boolean }, wantedMode as 'init' | 'supervisor' | undefined);
+      if (outcome.switched) process.stdout.write(`mode: ${wantedMode}\n`);
+      if (outcome.stoppedOld) process.stdout.write(`${id}: stopped on its old bundle, starting on the new one\n`);
+      if (outcome.notStarted) process.stderr.write(`runch: ${id} is on in the table, but the supervisor has not started it yet (is "runch supervise" running?)\n`);
+      return report(outcome.result, outcome.result.tableChanged || outcome.switched || outcome.stoppedOld);
+    }
+    if (sub === 'add' || sub === 'remove' || sub === 'start' || sub === 'stop') {
+      const id = sub === 'add' ? idArg(sub, positionals) : await existingId(idArg(sub, positionals));
+      const { editAndApply, resetTally } = await lib.manage();
       let edit: import('../../inittab-gen/manage.ts').Edit;
-      let switched = false;
-      let stoppedOld = false;
-      if (sub === 'add' || sub === 'set') {
+      if (sub === 'add') {
         const bundle = values.bundle as string | undefined;
         if (!bundle) throw new VzError('usage', `init ${sub}: --bundle DIR is missing (the OCI bundle of the container)`);
         // A bundle that cannot run is refused now, not found out by init in a crash loop.
         (await import('../oci/load.ts')).loadBundle(bundle);
         edit = { kind: sub, bundle, once: values.once as boolean };
       } else edit = { kind: sub };
-      if (sub === 'set' && wantedMode !== undefined && !host.dryRun && readMode(modeFile(host.table)) !== wantedMode) {
-        // The host's mode first (an existing entry moves to its new runner), then the entry: one call from vzmaster.
-        await switchMode(host, wantedMode as 'init' | 'supervisor');
-        process.stdout.write(`mode: ${wantedMode}\n`);
-        switched = true;
-      }
       const supervised = readMode(modeFile(host.table)) === 'supervisor';
-      // Supervisor mode: the supervisor itself restarts an entry whose bundle changed (on the reload the edit causes).
-      if (sub === 'set' && !host.dryRun && !supervised) {
-        // init's line for an entry does not name its bundle, so init alone would keep the old one running. An entry
-        // on another bundle is first stopped the way "runch init stop" stops it (entry off, init reloaded, TERM then
-        // KILL, a runch waiting out a backoff ended too), then set on again below with the new one.
-        const { readTable } = await import('../../supervisor/table/index.ts');
-        const { realpathSync } = await import('node:fs');
-        const real = (path: string) => {
-          try {
-            return realpathSync(path);
-          } catch {
-            return path;
-          }
-        };
-        const before = readTable(host.table).entries.find((e) => e.id === id);
-        if (before && before.action !== 'off' && real(before.bundle) !== real(values.bundle as string)) {
-          await editAndApply(host, id, { kind: 'stop' });
-          stoppedOld = true;
-          process.stdout.write(`${id}: stopped on its old bundle, starting on the new one\n`);
-        }
-      }
-      if ((sub === 'start' || sub === 'set') && !host.dryRun) resetTally(store, id);
+      if (sub === 'start' && !host.dryRun) resetTally(host.store, id);
       const before = (sub === 'stop' || sub === 'remove') && supervised ? loadEntries(host.table).find((e) => e.id === id) : undefined;
       const editedMs = Date.now();
       const result = await editAndApply(host, id, edit);
-      if (supervised && result.tableChanged && !host.dryRun && (sub === 'set' || sub === 'add' || sub === 'start')) {
+      if (supervised && result.tableChanged && !host.dryRun && (sub === 'add' || sub === 'start')) {
         // Return once the supervisor runs the new entry (as init mode returns once init has it).
         const entry = loadEntries(host.table).find((e) => e.id === id)!;
         const { waitSupervisedUp } = await import('../../inittab-gen/supervised.ts');
@@ -168,7 +146,7 @@ export const init: Command = {
         if (!(await waitSupervisedDown(id, before.stopTimeoutMs + 5_000)))
           process.stderr.write(`runch: ${id} is off in the table, but the supervisor has not stopped it yet (is "runch supervise" running?)\n`);
       }
-      return report(result, result.tableChanged || switched || stoppedOld);
+      return report(result, result.tableChanged);
     }
     if (sub === 'status') {
       const all = loadEntries(host.table);
@@ -180,7 +158,7 @@ export const init: Command = {
         process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows as Parameters<typeof formatStatus>[0]));
         return 0;
       }
-      const rows = entries.map((e) => initStatus(store, e));
+      const rows = entries.map((e) => initStatus(host.store, e));
       process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows));
       return 0;
     }

@@ -17,6 +17,7 @@ const verbs: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./logs.ts')).logs,
   enable: async () => (await import('./enable.ts')).enable,
   disable: async () => (await import('./disable.ts')).disable,
+  host: async () => (await import('./host.ts')).host,
 };
 
 export const VERSION = '0.1.0';

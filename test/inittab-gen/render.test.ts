@@ -46,57 +46,30 @@ t.test('process fields: plain words within init\'s limits', async (t) => {
   t.ok(processField('w', long, 'busybox').length <= 253);
 });
 
-t.test('process fields: the full id when it fits, else the entry\'s reference @<inittab id>; paths too long still refused', async (t) => {
-  // What vzmaster installs on a host: 110 characters before the id, so 17 of an id's 64 fit sysvinit's 127.
-  const vzmaster = { node: '/opt/vz-node/bin/node', runch: '/var/lib/vz/bin/runch.cjs', table: '/var/lib/vz/table', logDir: '/var/lib/vz/log' };
-  const head = '/opt/vz-node/bin/node /var/lib/vz/bin/runch.cjs init exec --table /var/lib/vz/table --log-dir /var/lib/vz/log';
-  const fits = 'a'.repeat(17);
-  t.equal(processField(fits, vzmaster, 'sysvinit'), `${head} ${fits}`, 'an id that fits is kept whole (127 characters)');
-  const long = `app-${'x'.repeat(56)}`; // 60 characters
-  t.equal(processField(`${fits}b`, vzmaster, 'sysvinit'), `${head} @${derivedInittabId(`${fits}b`)}`, 'one character more: the reference');
-  t.equal(processField(long, vzmaster, 'sysvinit'), `${head} @${derivedInittabId(long)}`);
-  t.equal(processField(long, vzmaster, 'sysvinit', 'x1'), `${head} @x1`, 'an explicit inittab id is the reference');
-  t.equal(processField(long, vzmaster, 'busybox'), `${head} ${long}`, 'busybox takes the whole id on these paths');
-  const tooLong = { ...vzmaster, root: `/${'r'.repeat(120)}` };
-  t.equal(processField(long, tooLong, 'busybox'), processWords(`@${derivedInittabId(long)}`, tooLong).join(' '), 'busybox too, past its own limit');
-  let message = '';
-  try {
-    processField(long, tooLong, 'sysvinit');
-  } catch (error) {
-    message = (error as Error).message;
-  }
-  t.match(message, new RegExp(`^entry "${long}": the sysvinit process field would be ${processWords(`@${derivedInittabId(long)}`, tooLong).join(' ').length} characters, even naming the entry by its inittab id \\(@${derivedInittabId(long)}\\), over init's 127: use shorter paths for node, runch, --root, --table or --log-dir$`));
-  t.notMatch(message, /\n/, 'one line');
-
-  // The plan: the line's inittab id and the reference are the same, and the comment keeps the full id readable.
+t.test('issue 10: on a host with a host config the line is node, runch, "init exec" and the id: a 64-character id fits', async (t) => {
+  // What vzmaster installs on a host; the host config (/var/lib/vz/host.json) names the table and the log dir.
+  const vzmaster = { node: '/opt/vz-node/bin/node', runch: '/var/lib/vz/bin/runch.cjs', table: '/var/lib/vz/table', logDir: '/var/lib/vz/log', hostConfig: true };
+  const head = '/opt/vz-node/bin/node /var/lib/vz/bin/runch.cjs init exec';
+  const long = `app-${'x'.repeat(60)}`; // the table's longest id, 64 characters
+  t.equal(processField(long, vzmaster, 'sysvinit'), `${head} ${long}`, 'the whole id, no flags');
+  t.ok(processField(long, vzmaster, 'sysvinit').length <= 127);
+  t.equal(processWords('x', { ...vzmaster, mode: 'supervisor' }).join(' '), '/opt/vz-node/bin/node /var/lib/vz/bin/runch.cjs supervise --table /var/lib/vz/table --log-dir /var/lib/vz/log', 'the supervisor keeps its flags (its line names no entry)');
+  // Without a host config, a long id on long paths is refused in one line naming the fix; nothing names it "@...".
+  const flagged = { ...vzmaster, hostConfig: false };
+  t.throws(() => processField(long, flagged, 'sysvinit'), /^entry "app-x+": the sysvinit process field would be 1\d\d characters, over init's 127: write a host config \("runch host config"\)/);
+  t.throws(() => processField(long, { ...vzmaster, node: `/${'n'.repeat(80)}` }, 'sysvinit'), /over init's 127: install node and runch on shorter paths/);
   const plan = planApply('sysvinit-dir', [entry({ id: long })], withInittab(ODD), vzmaster);
   const iid = derivedInittabId(long);
-  t.equal(plan.changes[0].path, `/etc/inittab.d/vz-${long}.tab`);
-  t.match(plan.changes[0].after!, new RegExp(`^# vz container "${long}".*\\n${iid}:2345:respawn:${head} @${iid}\\n$`));
-  const block = planApply('sysvinit-block', [entry({ id: long, inittabId: 'q7' })], withInittab(ODD), vzmaster).changes[0].after!;
-  t.match(block, new RegExp(`# vz: ${long}\\nq7:2345:respawn:${head} @q7\\n`));
-  t.throws(() => planApply('sysvinit-dir', [entry({ id: long })], withInittab(ODD), tooLong), /even naming the entry by its inittab id/);
+  t.match(plan.changes[0].after!, new RegExp(`^# vz container "${long}".*\\n${iid}:2345:respawn:${head} ${long}\\n$`));
+  t.notMatch(plan.changes[0].after!, /@/);
 
-  // Resolution, as `runch init exec` and stop do it: exactly one entry per reference.
+  // Lines written before the host config named such an entry "@<inittab id>": still read (exec, stop), never written.
   const entries = [entry({ id: 'web1' }), entry({ id: long }), entry({ id: 'other', inittabId: 'q7' })];
-  t.equal(resolveName(entries, `@${iid}`, '/t')?.id, long);
-  t.equal(resolveName(entries, '@q7', '/t')?.id, 'other');
-  t.equal(resolveName(entries, 'web1', '/t')?.id, 'web1');
-  t.equal(resolveName(entries, '@zzzz', '/t'), undefined, 'none: undefined (exec then applies the table)');
+  t.equal(resolveName(entries, `@${iid}`)?.id, long);
+  t.equal(resolveName(entries, '@q7')?.id, 'other');
+  t.equal(resolveName(entries, 'web1')?.id, 'web1');
+  t.equal(resolveName(entries, '@zzzz'), undefined, 'none: undefined (exec then applies the table)');
   t.ok(execNames(long).has(`@${iid}`) && execNames(long).has(long) && execNames(long, 'q7').has('@q7'), 'stop looks for both forms');
-  // Two ids whose derived inittab ids collide (36^4 of them): ambiguous, refused with one line naming both.
-  const seen = new Map<string, string>();
-  let pair: [string, string] | undefined;
-  for (let i = 0; !pair; i++) {
-    const id = `${'y'.repeat(50)}-${i}`;
-    const other = seen.get(derivedInittabId(id));
-    if (other) pair = [other, id];
-    seen.set(derivedInittabId(id), id);
-  }
-  const twins = pair.map((id) => entry({ id }));
-  t.throws(() => resolveName(twins, `@${derivedInittabId(pair[0])}`, '/t'), new RegExp(`names 2 entries of the table /t \\("${pair[0]}", "${pair[1]}" share inittab id`));
-  t.throws(() => planApply('busybox', twins, withInittab(ODD), tooLong), /both map to inittab id .* too long for init's process field/, 'busybox: a shared reference is refused');
-  t.equal(planApply('busybox', twins, withInittab(ODD), vzmaster).changes.length, 1, 'busybox: no reference needed, no clash');
 });
 
 t.test('managed block: every foreign byte kept, a missing last newline included', async (t) => {

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
-import { startLab } from '../helpers/lab.ts';
+import { startLab, vzmaster } from '../helpers/lab.ts';
 
 const VZIMAGE = resolve(import.meta.dirname, '../../dist/vzimage.cjs');
 
@@ -34,8 +34,11 @@ t.test('start on a sysvinit and a busybox host; init respawns a killed container
   const image = sleeperImage(dir);
   const lab = await startLab(t, { hosts: 2, busybox: 1 });
   const env = 'GREETING=hi; $(touch /tmp/pwned) "quoted" {{ lookup(\'pipe\', \'id\') }}';
-  const started = await lab.run(['start', 'hello', '--image', image, '--env', env], 240_000);
+  const counted = join(dir, 'ansible.log');
+  const started = await vzmaster(['start', 'hello', '--image', image, '--env', env], { env: { ...lab.env, VZ_ANSIBLE_LOG: counted }, timeout: 240_000, scratchDir: dir });
   t.equal(started.exitCode, 0, started.stderr);
+  // issue 10: the copies of runch and the image, then one host command (was 11 ansible processes).
+  t.same(readFileSync(counted, 'utf8').trim().split('\n'), ['copy', 'copy', 'command host apply'], 'three ansible processes per start');
   t.match(started.stdout, /summary: ok=0 changed=2 failed=0 unreachable=0/);
 
   const running = await waitFor(lab, (hosts) => hosts.every((h) => h.apps[0]?.state === 'running'));

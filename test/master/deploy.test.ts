@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
-import { startLab } from '../helpers/lab.ts';
+import { startLab, vzmaster } from '../helpers/lab.ts';
 
 const VZIMAGE = resolve(import.meta.dirname, '../../dist/vzimage.cjs');
 
@@ -43,8 +43,12 @@ t.test('deploy: spread over vendors, rolling update, automatic rollback, rollbac
   // On failure, the app's log from every host says why (a deploy's own output only says "unhealthy").
   const why = async (r: { exitCode?: number; stdout: string; stderr: string }, want: number) =>
     r.exitCode === want ? '' : `${r.stderr}${r.stdout}${(await lab.run(['logs', 'web', '-n', '40'])).stdout}`;
-  const first = await lab.run(['deploy', manifest(dir, 'v1', v1)], 300_000);
+  // issue 10: a new-app deploy is at most 4 ansible processes, health wait included (status, runch, image, apply).
+  const counted = join(dir, 'ansible.log');
+  const first = await vzmaster(['deploy', manifest(dir, 'v1', v1)], { env: { ...lab.env, VZ_ANSIBLE_LOG: counted }, timeout: 300_000, scratchDir: dir });
   t.equal(first.exitCode, 0, await why(first, 0));
+  t.same(readFileSync(counted, 'utf8').trim().split('\n'), ['command host status', 'copy', 'copy', 'command host apply'], 'four ansible processes');
+  t.equal(first.stderr.split('\n').filter((l) => l.startsWith('deploy apply:')).length, 1, 'one progress line per step (issue 10: was printed twice)');
   let where = await placement(lab);
   t.equal(Object.keys(where).length, 2, 'two replicas');
   const vendors = new Set(Object.keys(where).map((host) => lab.hosts().find((h) => h.name === host)!.vendor));
@@ -84,6 +88,11 @@ t.test('deploy: spread over vendors, rolling update, automatic rollback, rollbac
   await lab.run(['lab', 'start-host', lost]);
   const converged = await lab.run(['deploy', manifest(dir, 'v1', v1)], 300_000);
   t.equal(converged.exitCode, 0, await why(converged, 0));
+  // An unchanged redeploy: the status round trip alone.
+  const unchanged = join(dir, 'unchanged.log');
+  const again = await vzmaster(['deploy', manifest(dir, 'v1', v1)], { env: { ...lab.env, VZ_ANSIBLE_LOG: unchanged }, timeout: 300_000, scratchDir: dir });
+  t.equal(again.exitCode, 0, await why(again, 0));
+  t.same(readFileSync(unchanged, 'utf8').trim().split('\n'), ['command host status'], 'an unchanged redeploy is one ansible process');
   t.match(converged.stdout, /surplus replica/);
   // The same manifest again: the two kept replicas already run it (ok), only the surplus one changed.
   const results = [...converged.stdout.matchAll(/^(vps\d+)\s+(ok|changed|failed|unreachable)\s/gm)].map((m) => m[2]).sort();

@@ -1,0 +1,212 @@
+import * as z from 'zod';
+
+/**
+ * The contract between vzmaster and a host: the host config file, and each `runch host <verb>` request (JSON on
+ * stdin) and answer (JSON on stdout). One module, read by both sides, so a field means the same on each; the master
+ * never learns anything from a host's English. Imports only zod: the master, bootstrap and runch all load it.
+ */
+
+/** Where the host config lives: inside vz's one writable directory on a host, so a host needs nothing in /etc. */
+export const HOST_CONFIG_PATH = '/var/lib/vz/host.json';
+export const VZ_HOME = '/var/lib/vz';
+
+const absolute = z.string().startsWith('/', 'give an absolute path');
+
+/**
+ * The host config: every path vz uses on this host, written by `runch host apply` (each `vzmaster start`) and by
+ * `runch host config` (newnode). runch reads it when no flag names a path, so init's lines carry only the id.
+ */
+export const hostConfigSchema = z
+  .object({
+    version: z.literal(1),
+    /** The host table (supervisor/table's format); the mode file is `mode` beside it. */
+    table: absolute,
+    /** runch's state root (`runch --root`). */
+    stateRoot: absolute,
+    /** Containers' logs, `<id>.log`. */
+    logDir: absolute,
+    /** An app's versions: `<bundles>/<app>/<version>/`. */
+    bundles: absolute,
+    /** Pushed images, `<sha256>.tar.gz`. */
+    images: absolute,
+    /** The programs init runs: node and the single-file runch. */
+    bins: z.object({ node: absolute, runch: absolute }).strict(),
+    /** The container runtime. Only runch today; the field is here so a later one needs no new file. */
+    runtime: z.literal('runch').default('runch'),
+  })
+  .strict();
+export type HostConfig = z.output<typeof hostConfigSchema>;
+
+/** The paths vzmaster installs on every host (bins are filled in by the host: node is wherever it runs). */
+export const DEFAULT_HOST_PATHS = {
+  table: `${VZ_HOME}/table`,
+  stateRoot: '/run/runch',
+  logDir: `${VZ_HOME}/log`,
+  bundles: `${VZ_HOME}/bundles`,
+  images: `${VZ_HOME}/images`,
+  runch: `${VZ_HOME}/bin/runch.cjs`,
+} as const;
+
+/** App names: what a manifest and `vzmaster start` accept (a container id, short enough for any init line). */
+export const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const app = z.string().regex(APP_NAME, 'app: 1-64 lower-case letters, digits, "_" or "-", starting with a letter or digit');
+/** A version directory: `<image sha256, 16>` or `<image 16>-<config sha256, 8>`. */
+const version = z.string().regex(/^[0-9a-f]{16}(-[0-9a-f]{8})?$/, 'version: <16 hex>[-<8 hex>]');
+const imageName = z.string().regex(/^[0-9a-f]{64}\.tar(\.gz|\.zst)?$/, 'image: <sha256>.tar[.gz|.zst], a file name in the images directory');
+
+export const RESTART_POLICY_NAMES = ['no', 'on-failure', 'always', 'unless-stopped'] as const;
+/** A restart policy as data (the grammar's text is read on the master, once). `max`: on-failure only. */
+export const restartSchema = z
+  .object({ policy: z.enum(RESTART_POLICY_NAMES), max: z.number().int().min(0).optional() })
+  .strict()
+  .refine((r) => r.max === undefined || r.policy === 'on-failure', 'restart: a maximum only goes with on-failure');
+export type Restart = z.infer<typeof restartSchema>;
+
+export const HOST_MODES = ['init', 'supervisor'] as const;
+export type HostMode = (typeof HOST_MODES)[number];
+
+/** A health wait done on the host, inside the apply: no extra round trip for it. */
+export const healthSchema = z
+  .object({
+    /** Running (without a restart) for at least this long. */
+    minUptimeMs: z.number().int().min(0).max(3_600_000),
+    /** Give up after this long. */
+    timeoutMs: z.number().int().min(0).max(3_600_000),
+    /** Then this command, run on the host (argv, no shell), must exit 0. */
+    check: z.array(z.string()).min(1).optional(),
+  })
+  .strict();
+export type Health = z.infer<typeof healthSchema>;
+
+/** `runch host apply`: make this host run `app` at `version`, as the manifest says. */
+export const applyRequestSchema = z
+  .object({
+    app,
+    version,
+    /** The pushed image (in the host config's images dir), unpacked if this version is not there yet. */
+    image: imageName,
+    /** The bundle's config.json, env applied: written into the version's directory. */
+    config: z.record(z.string(), z.unknown()),
+    restart: restartSchema,
+    /** A cron entry (5 or 6 fields) instead of a long-running one: supervisor mode only. */
+    schedule: z.string().regex(/^\S+( \S+){4,5}$/, 'schedule: 5 or 6 cron fields').optional(),
+    mode: z.enum(HOST_MODES),
+    health: healthSchema.optional(),
+    /** Versions of the app kept on the host (the running one and the newest others). */
+    keep: z.number().int().min(1).max(100).default(3),
+  })
+  .strict();
+export type ApplyRequest = z.input<typeof applyRequestSchema>;
+
+/** `runch host stop | start | remove`: one app's entry off, back on, or gone. */
+export const appRequestSchema = z.object({ app }).strict();
+export type AppRequest = z.infer<typeof appRequestSchema>;
+
+/** `runch host status`: every app (or one). */
+export const statusRequestSchema = z.object({ app: app.optional() }).strict();
+/** `runch host logs`: the last lines of an app's log. */
+export const logsRequestSchema = z.object({ app, lines: z.number().int().min(0).max(100_000).default(20) }).strict();
+/** `runch host config`: write the host config (defaults for what is not given), nothing else. */
+export const configRequestSchema = z.object({}).strict();
+
+/** One app as the host sees it, recomputed from the live system (never the table alone). */
+export const appStatusSchema = z.object({
+  id: z.string(),
+  /** The table's action: respawn | once | cron | off. */
+  wanted: z.string(),
+  /** running | stopped | exited | backoff | crash-loop | scheduled | ... (init or supervisor words). */
+  state: z.string(),
+  pid: z.number().int().optional(),
+  since: z.string().optional(),
+  failures: z.number().int(),
+  nextTry: z.string().optional(),
+  bundle: z.string(),
+  /** The version directory's name (the bundle's last path part). */
+  version: z.string(),
+  restart: restartSchema,
+  schedule: z.string().optional(),
+  error: z.string().optional(),
+});
+export type AppStatus = z.infer<typeof appStatusSchema>;
+
+export const HOST_ERROR_CODES = [
+  'usage', 'invalid-id', 'invalid-config', 'not-found', 'exists', 'bad-state', 'locked', 'system',
+  /** The request is not one this runch reads (schema): say which field. */
+  'bad-request',
+  /** A manifest field init mode cannot honour: the message names the fix (supervisor mode). */
+  'needs-supervisor',
+] as const;
+export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];
+
+export const errorAnswerSchema = z.object({ ok: z.literal(false), error: z.object({ code: z.enum(HOST_ERROR_CODES), message: z.string() }) });
+export type ErrorAnswer = z.infer<typeof errorAnswerSchema>;
+
+const okAnswer = <T extends z.ZodRawShape>(shape: T) => z.object({ ok: z.literal(true), ...shape });
+
+export const applyAnswerSchema = okAnswer({
+  changed: z.boolean(),
+  state: z.string(),
+  pid: z.number().int().optional(),
+  /** What happened, for a person: "unpacked", "mode: supervisor", "pruned 1f2e...". */
+  notes: z.array(z.string()),
+  /** Present when a health wait was asked for. */
+  healthy: z.boolean().optional(),
+  why: z.string().optional(),
+});
+export type ApplyAnswer = z.infer<typeof applyAnswerSchema>;
+
+export const entryAnswerSchema = okAnswer({ changed: z.boolean(), state: z.string() });
+export type EntryAnswer = z.infer<typeof entryAnswerSchema>;
+
+export const statusAnswerSchema = okAnswer({
+  mode: z.enum(HOST_MODES),
+  /** sha1 of the runch file that answered (what ansible's copy compares): the master skips a copy that would send nothing. */
+  runchSha1: z.string(),
+  /** Image files present in the images directory. */
+  images: z.array(z.string()),
+  apps: z.array(appStatusSchema),
+});
+export type StatusAnswer = z.infer<typeof statusAnswerSchema>;
+
+export const logsAnswerSchema = okAnswer({ lines: z.array(z.string()) });
+export type LogsAnswer = z.infer<typeof logsAnswerSchema>;
+
+export const configAnswerSchema = okAnswer({ changed: z.boolean(), config: hostConfigSchema });
+
+/** Every verb: its request and answer schemas. */
+export const HOST_VERBS = {
+  apply: { request: applyRequestSchema, answer: applyAnswerSchema },
+  status: { request: statusRequestSchema, answer: statusAnswerSchema },
+  stop: { request: appRequestSchema, answer: entryAnswerSchema },
+  start: { request: appRequestSchema, answer: entryAnswerSchema },
+  remove: { request: appRequestSchema, answer: entryAnswerSchema },
+  logs: { request: logsRequestSchema, answer: logsAnswerSchema },
+  config: { request: configRequestSchema, answer: configAnswerSchema },
+} as const;
+export type HostVerb = keyof typeof HOST_VERBS;
+export type HostAnswer<V extends HostVerb> = z.infer<(typeof HOST_VERBS)[V]['answer']>;
+
+/** The first problem of a failed parse, as one line naming the field. */
+export function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const field = issue.path.join('.');
+  return field && !issue.message.startsWith(`${field}:`) ? `${field}: ${issue.message}` : issue.message;
+}
+
+/**
+ * Read a host's answer (its stdout) on the master: the verb's answer, or its error answer; anything else (an old
+ * runch, a crash) is one error naming the verb.
+ */
+export function readAnswer<V extends HostVerb>(verb: V, stdout: string): HostAnswer<V> | ErrorAnswer {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stdout);
+  } catch {
+    return { ok: false, error: { code: 'system', message: `runch host ${verb} printed no answer (${stdout.trim() ? 'not JSON' : 'nothing'}): reinstall runch with "vzmaster start"` } };
+  }
+  const error = errorAnswerSchema.safeParse(raw);
+  if (error.success) return error.data;
+  const answer = HOST_VERBS[verb].answer.safeParse(raw);
+  if (answer.success) return answer.data as HostAnswer<V>;
+  return { ok: false, error: { code: 'system', message: `runch host ${verb} answered something this vzmaster cannot read (${firstIssue(answer.error)}): run the same version on both` } };
+}

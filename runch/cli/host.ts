@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { VzError } from '../../base/errors.ts';
+import type { Command } from './command.ts';
+
+const VERBS = ['apply', 'status', 'stop', 'start', 'remove', 'logs', 'config'] as const;
+
+const USAGE = `runch host <${VERBS.join('|')}>   (request: JSON on stdin; answer: JSON on stdout)
+  echo '{}' | runch host status                       every app of this host, its mode, images, runch's sha1
+  runch host apply < request.json                     unpack, config.json, table entry, init or supervisor, prune,
+                                                      health: {"app","version","image","config","restart","mode",...}
+  echo '{"app":"web"}' | runch host stop | start | remove
+  echo '{"app":"web","lines":20}' | runch host logs
+  echo '{}' | runch host config                       write the host config (/var/lib/vz/host.json)
+  the contract: base/host-contract.ts; an error is {"ok":false,"error":{"code","message"}} and exit 1`;
+
+/** The host side of vzmaster: one verb per step, JSON in and out (what vzmaster runs through ansible's command module). */
+export const host: Command = {
+  name: 'host',
+  summary: 'vzmaster\'s host commands: JSON request on stdin, JSON answer on stdout (apply, status, stop, start, remove, logs, config)',
+  usage: USAGE,
+  options: {},
+  async run({ positionals }) {
+    const verb = positionals[0] as (typeof VERBS)[number];
+    if (!VERBS.includes(verb)) throw new VzError('usage', `host: "${positionals[0] ?? ''}" is no host command: use ${VERBS.join(', ')}`);
+    const { errorAnswer, runHostVerb } = await import('../host/run.ts');
+    let answer: unknown;
+    try {
+      const text = readFileSync(0, 'utf8').trim();
+      let request: unknown = {};
+      if (text !== '') {
+        try {
+          request = JSON.parse(text);
+        } catch {
+          throw new VzError('usage', 'the request on stdin is not JSON');
+        }
+      }
+      answer = await runHostVerb(verb, request);
+    } catch (error) {
+      answer = errorAnswer(error);
+    }
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
+    return (answer as { ok: boolean }).ok ? 0 : 1;
+  },
+};

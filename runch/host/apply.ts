@@ -1,0 +1,117 @@
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeAtomicSync } from '../../base/atomic.ts';
+import { VzError } from '../../base/errors.ts';
+import { type ApplyAnswer, type ApplyRequest, applyRequestSchema, type Restart } from '../../base/host-contract.ts';
+import { unpack } from '../../image/unpack.ts';
+import { type EntrySpec, setEntry } from '../../inittab-gen/manage.ts';
+import { detectInit } from '../../inittab-gen/detect.ts';
+import { modeFile, readMode } from '../../inittab-gen/mode.ts';
+import { readTable } from '../../supervisor/table/index.ts';
+import type { HostContext } from './context.ts';
+import { waitHealthy } from './health.ts';
+import { appRows } from './status.ts';
+
+/** A refusal that names the fix: init mode cannot honour this field, the supervisor can. */
+export class NeedsSupervisor extends VzError {
+  readonly hostCode = 'needs-supervisor' as const;
+}
+
+/**
+ * The manifest's restart and schedule as a table entry, for the host's mode. Init respawns on every exit or runs
+ * once, and has no clock: `no` becomes init's once (sysvinit; busybox runs once entries at boot only), `always` and
+ * `unless-stopped` its respawn (a stop sets the entry off, which init keeps), and the rest is refused before anything
+ * changes.
+ */
+export function entrySpec(bundle: string, restart: Restart, schedule: string | undefined, mode: 'init' | 'supervisor', initKind = 'sysvinit'): EntrySpec {
+  if (mode === 'init') {
+    // busybox init runs "once" entries at boot only: one added later would never run.
+    if (restart.policy === 'no' && schedule === undefined && initKind === 'busybox')
+      throw new NeedsSupervisor('usage', 'restart "no" needs supervisor mode on a busybox init (it runs "once" entries at boot only): set vz_mode: supervisor for this host, or use restart: always');
+    if (schedule !== undefined)
+      throw new NeedsSupervisor('usage', `schedule "${schedule}" needs supervisor mode (init has no clock): set vz_mode: supervisor for this host, or drop the schedule`);
+    if (restart.policy === 'on-failure')
+      throw new NeedsSupervisor('usage', `restart "on-failure${restart.max === undefined ? '' : `:${restart.max}`}" needs supervisor mode (init restarts on every exit, whatever its code): set vz_mode: supervisor for this host, or use restart: always`);
+  }
+  return { bundle, once: restart.policy === 'no' && schedule === undefined, schedule, restart: restart.policy, restartMax: restart.max };
+}
+
+/**
+ * A host switched to init mode takes every entry of its table along: one that init would run differently (a cron
+ * schedule, on-failure) is refused, naming it, before anything changes.
+ */
+function refuseInitSwitch(ctx: HostContext, app: string): void {
+  if (readMode(modeFile(ctx.config.table)) === 'init') return;
+  const other = readTable(ctx.config.table).entries.find((e) => e.id !== app && e.action !== 'off' && (e.action === 'cron' || e.restart === 'on-failure'));
+  if (other)
+    throw new NeedsSupervisor('usage', `this host's app "${other.id}" ${other.action === 'cron' ? `runs on a schedule (${other.schedule})` : `has restart on-failure`}, which init mode cannot honour: stop or remove it first ("vzmaster stop ${other.id}"), or keep vz_mode: supervisor`);
+}
+
+const VERSION_DIR = /^[0-9a-f-]+$/;
+
+/** Remove an app's older version directories: all but the newest `keep` by mtime, never `current`. */
+function prune(appDir: string, current: string, keep: number): string[] {
+  const versions = readdirSync(appDir)
+    .filter((name) => VERSION_DIR.test(name))
+    .map((name) => ({ name, mtime: statSync(join(appDir, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  const removed: string[] = [];
+  for (const { name } of versions.slice(keep)) {
+    if (name === current) continue;
+    rmSync(join(appDir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/**
+ * `runch host apply`: this host runs `app` at `version` as the request says. Unpacks the pushed image if the version
+ * is not there yet (its digest checked first, hostile entries refused: image/unpack.ts), writes config.json,
+ * registers the entry with its restart policy or schedule, applies it to init or the supervisor (switching the
+ * host's mode first when asked), prunes old versions, and optionally waits for health. A refusal changes nothing.
+ */
+export async function applyApp(ctx: HostContext, input: ApplyRequest): Promise<ApplyAnswer> {
+  const request = applyRequestSchema.parse(input);
+  const appDir = join(ctx.config.bundles, request.app);
+  const bundle = join(appDir, request.version);
+  const spec = entrySpec(bundle, request.restart, request.schedule, request.mode, request.mode === 'init' ? detectInit(ctx.host.init).kind : undefined);
+  if (request.mode === 'init') refuseInitSwitch(ctx, request.app);
+  const notes: string[] = [];
+  let changed = false;
+  if (!existsSync(join(bundle, 'rootfs'))) {
+    const image = join(ctx.config.images, request.image);
+    if (!existsSync(image)) throw new VzError('not-found', `image ${request.image} is not in ${ctx.config.images}: push it first ("vzmaster push")`);
+    rmSync(bundle, { recursive: true, force: true }); // an incomplete version (no rootfs) is unpacked again
+    await unpack(image, bundle);
+    notes.push(`unpacked ${request.version}`);
+    changed = true;
+  }
+  // The newest version by mtime is the one just set: prune keeps it, and a rollback's reuse counts as new.
+  const now = new Date();
+  utimesSync(bundle, now, now);
+  const config = `${JSON.stringify(request.config, null, 2)}\n`;
+  const configPath = join(bundle, 'config.json');
+  if (!existsSync(configPath) || readFileSync(configPath, 'utf8') !== config) {
+    writeAtomicSync(configPath, config);
+    changed = true;
+  }
+  const outcome = await setEntry(ctx.host, request.app, spec, request.mode);
+  if (outcome.switched) notes.push(`mode: ${request.mode}`);
+  if (outcome.stoppedOld) notes.push('stopped on its old version, started on the new one');
+  if (outcome.notStarted) notes.push('the supervisor has not started it yet (is "runch supervise" running?)');
+  if (outcome.switched || outcome.stoppedOld || outcome.result.tableChanged || outcome.result.reloaded) changed = true;
+  const pruned = prune(appDir, request.version, request.keep);
+  if (pruned.length > 0) {
+    notes.push(`pruned ${pruned.join(', ')}`);
+    changed = true;
+  }
+  const health = request.health ? await waitHealthy(ctx, request.app, request.health) : undefined;
+  const row = appRows(ctx, request.app)[0];
+  const answer: ApplyAnswer = { ok: true, changed, state: row?.state ?? 'unknown', notes };
+  if (row?.pid) answer.pid = row.pid;
+  if (health) {
+    answer.healthy = health.healthy;
+    if (health.why) answer.why = health.why;
+  }
+  return answer;
+}
