@@ -8,7 +8,7 @@ import { type SupervisorState, type UnitRecord, readState, writeState, writeStat
 import { type TableEntry, type TableError, readTable } from '../table/index.ts';
 import { loadState, remove } from './runtime.ts';
 import { nodeCronScheduler } from './cron.ts';
-import { Unit, type UnitContext } from './unit.ts';
+import { Unit, type UnitContext, actionText } from './unit.ts';
 import { AdoptWatch, LogWatch } from './watch.ts';
 
 export interface SupervisorOptions {
@@ -115,7 +115,7 @@ export class Supervisor {
       const startedAt = record?.startedAt && record.pid === existing.pid ? Date.parse(record.startedAt) : Date.now();
       unit.adoptRunning(existing.pid, existing.startTime, startedAt);
       // the table changed while no supervisor ran: restart it as a reload would
-      if (record && record.wanted !== 'removed' && !unit.removed && (record.wanted !== actionOf(unit.entry) || record.bundle !== unit.entry.bundle)) unit.fresh = true;
+      if (record && record.wanted !== 'removed' && !unit.removed && (record.wanted !== actionText(unit.entry) || record.bundle !== unit.entry.bundle)) unit.fresh = true;
       if (unit.removed || unit.entry.action === 'off' || unit.fresh) await unit.converge();
       return;
     }
@@ -124,7 +124,7 @@ export class Supervisor {
       this.units.delete(unit.id);
       return;
     }
-    const sameEntry = record && record.wanted === actionOf(unit.entry) && record.bundle === unit.entry.bundle;
+    const sameEntry = record && record.wanted === actionText(unit.entry) && record.bundle === unit.entry.bundle;
     if (sameEntry && (record.state === 'backoff' || record.state === 'crash-loop') && record.nextTry) {
       unit.resumeWait(record.state, Date.parse(record.nextTry));
       return;
@@ -272,8 +272,4 @@ export class Supervisor {
       // disk full: the previous state stands
     }
   }
-}
-
-function actionOf(entry: TableEntry): string {
-  return entry.action === 'cron' ? `cron ${entry.schedule}` : entry.action;
 }

@@ -1,40 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
-import type { Logger } from 'pino';
-import type { StateStore } from '../../runch/state/store.ts';
+import { stopAndDelete } from '../../runch/container/stop.ts';
 import { closeQuietly, markLog, openLog } from '../logs/file.ts';
-import { type Exit, type PolicyConfig, type Tally, EMPTY_TALLY, decide } from '../policy/index.ts';
+import { type Exit, type Tally, EMPTY_TALLY, decide } from '../policy/index.ts';
 import type { UnitRecord, UnitState } from '../state/file.ts';
 import type { TableEntry } from '../table/index.ts';
-import { stopAndDelete } from '../../runch/container/stop.ts';
+import { type UnitContext, recordOf } from './context.ts';
+import { CronSlot } from './cron.ts';
 import { isInvalid, launch, remove } from './runtime.ts';
 import { type Action, type Event, type State, HAS_PROCESS, decisionEvent, next, visible } from './transitions.ts';
-import type { AdoptWatch, LogWatch } from './watch.ts';
-import { CronSlot, type Scheduler } from './cron.ts';
 
-/** What a unit needs from the supervisor around it. */
-export interface UnitContext {
-  store: StateStore;
-  logDir: string;
-  policy: PolicyConfig;
-  log: Logger;
-  adopt: AdoptWatch;
-  logs: LogWatch;
-  /** The state changed: write it to disk soon. */
-  changed(): void;
-  /** Re-read the table now if it changed on disk (a `runch disable` may just have set this entry off). */
-  refreshTable(): void;
-  shuttingDown(): boolean;
-  /** A removed entry has stopped: drop it. */
-  forget(unit: Unit): void;
-  /** Lazily loaded node-cron (only hosts with cron entries pay for it). */
-  schedule: Scheduler;
-}
-
-export function actionText(entry: TableEntry): string {
-  return entry.action === 'cron' ? `cron ${entry.schedule}` : entry.action;
-}
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+export { actionText, type UnitContext } from './context.ts';
 
 /** Events from outside the unit (the table, its timer, its schedule) that a supervisor shutting down ignores. */
 const IGNORED_WHEN_SHUTTING_DOWN: ReadonlySet<Event> = new Set(['start', 'schedule', 'off', 'remove', 'timer', 'tick']);
@@ -181,23 +156,9 @@ export class Unit {
     }
   }
 
+  /** What the state file keeps of this unit. */
   record(): UnitRecord {
-    return {
-      id: this.id,
-      wanted: this.removed ? 'removed' : actionText(this.entry),
-      state: this.state,
-      bundle: this.entry.bundle,
-      pid: this.pid,
-      startTime: this.startTime,
-      restarts: this.tally.restarts,
-      since: new Date(this.sinceMs).toISOString(),
-      startedAt: iso(this.startedAtMs),
-      lastExit: this.lastExit,
-      nextTry: iso(this.nextTryMs),
-      error: this.error,
-      held: this.held,
-      tally: this.tally,
-    };
+    return recordOf(this);
   }
 
   /** Boot: a container found running is watched from /proc until it dies, never started twice. */
