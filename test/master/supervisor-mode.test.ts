@@ -99,7 +99,7 @@ t.test('supervisor mode: one resident supervisor runs the app; kill -9, kill, st
   writeFileSync(badInventory, readFileSync(flags[1], 'utf8').replace('vz_mode: supervisor', 'vz_mode: bogus'));
   const bad = await lab.run(['start', 'hello', '--image', v1, '-i', badInventory, '--config', join(lab.dir, 'vzmaster.json')]);
   t.equal(bad.exitCode, 1);
-  t.match(bad.stderr, new RegExp(`^vzmaster: inventory .* host "${sup.name}" has vz_mode "bogus": use init or supervisor\n$`));
+  t.match(bad.stderr, new RegExp(`^vzmaster: inventory .* host "${sup.name}" has vz_mode "bogus": use init or supervisor\n$`, 'm'));
   t.notOk(existsSync(`/proc/${sup.initPid}/root/var/lib/vz/bin/runch.cjs`), 'nothing was installed');
 
   const started = await run('start', 'hello', '--image', v1);
@@ -164,4 +164,53 @@ t.test('supervisor mode: one resident supervisor runs the app; kill -9, kill, st
   t.same(vz(sup), [], 'no vz process resident any more');
   t.equal(containers(sup).length, 1, 'one container');
   t.equal(readFileSync(`/proc/${sup.initPid}/root/var/lib/vz/mode`, 'utf8'), 'init\n');
+});
+
+t.test('issue 10: restart and schedule reach the host: "no" runs once, on-failure:2 stops after two restarts, a schedule runs under the supervisor; init mode refuses what it cannot honour', async (t) => {
+  const dir = scratch(t);
+  const lab = await startLab(t, { hosts: 2, busybox: 1 });
+  // This time the busybox host runs the supervisor and the sysvinit host is in init mode (sysvinit runs a "once"
+  // entry added after boot; busybox init does not, so init mode refuses "no" there: test/host/contract.test.ts).
+  const [other, sup] = lab.hosts();
+  const flags = ['-i', inventoryWithMode(lab.inventory, sup.name, join(dir, 'inventory.yml')), '--config', join(lab.dir, 'vzmaster.json')];
+  const run = (...args: string[]) => lab.run([...args, ...flags], 240_000);
+  const imageOf = (name: string, script: string) => {
+    const bundle = busyboxBundle(join(dir, name), { args: ['sh', '-c', script], env: ['PATH=/bin'] });
+    execFileSync(VZIMAGE, ['pack', bundle, '-o', join(dir, `images-${name}`), '--app', name], { stdio: 'ignore' });
+    return join(dir, `images-${name}`, readdirSync(join(dir, `images-${name}`)).find((f) => f.endsWith('.tar.gz'))!);
+  };
+  const count = async (app: string, host: string, text: string) => {
+    const logs = await run('logs', app, '-n', '100', '--limit', host);
+    return logs.stdout.split('\n').filter((l) => l.endsWith(text)).length;
+  };
+  const rows = async (app: string) => (JSON.parse((await run('status', app, '--json')).stdout).hosts as { host: string; apps: AppRow[] }[]);
+
+  // restart "no": init runs it once (its "once" action), the supervisor does not restart it either.
+  const once = await run('start', 'once', '--image', imageOf('once', 'echo "once ran"; exit 0'), '--restart', 'no');
+  t.equal(once.exitCode, 0, once.stderr + once.stdout);
+  // on-failure:2 on both: the supervisor-mode host runs it; the init-mode host refuses it, naming the fix.
+  const fail = await run('start', 'fail', '--image', imageOf('fail', 'echo try; exit 3'), '--restart', 'on-failure:2');
+  t.equal(fail.exitCode, 2, 'a host refused');
+  t.match(fail.stdout, new RegExp(`${other.name}\\s+failed\\s+apply: restart "on-failure:2" needs supervisor mode .*set vz_mode: supervisor for this host`));
+  t.match(fail.stdout, new RegExp(`${sup.name}\\s+changed`));
+  const tick = await run('start', 'tick', '--image', imageOf('tick', 'echo tick'), '--schedule', '*/2 * * * * *');
+  t.equal(tick.exitCode, 2);
+  t.match(tick.stdout, new RegExp(`${other.name}\\s+failed\\s+apply: schedule "\\*/2 \\* \\* \\* \\* \\*" needs supervisor mode`));
+
+  await new Promise((r) => setTimeout(r, 7_000));
+  for (const host of [sup.name, other.name]) t.equal(await count('once', host, 'once ran'), 1, `${host}: "no" ran exactly once`);
+  t.equal(await count('fail', sup.name, 'try'), 3, 'on-failure:2: the first run and two restarts, then no more');
+  t.match((await rows('fail')).find((h) => h.host === sup.name)?.apps[0], { state: 'exited', restart: { policy: 'on-failure', max: 2 } });
+  t.same((await rows('fail')).find((h) => h.host === other.name)?.apps, [], 'nothing of the refused app on the init-mode host');
+  t.ok((await count('tick', sup.name, 'tick')) >= 2, 'the schedule ran (every 2 s) on the supervisor-mode host');
+  t.match((await rows('tick')).find((h) => h.host === sup.name)?.apps[0], { wanted: 'cron', schedule: '*/2 * * * * *' });
+  t.same((await rows('tick')).find((h) => h.host === other.name)?.apps, []);
+
+  // A deploy whose placement includes an init-mode host is refused before anything runs, in one line.
+  const manifest = join(dir, 'tick.yml');
+  writeFileSync(manifest, `app: tock\nimage: ${imageOf('tock', 'echo tock')}\nreplicas: 2\nschedule: "*/5 * * * *"\n`);
+  const refused = await run('deploy', manifest);
+  t.equal(refused.exitCode, 1);
+  t.match(refused.stderr, new RegExp(`^vzmaster: schedule "\\*/5 \\* \\* \\* \\*" needs supervisor mode, and ${other.name} runs in init mode: set vz_mode: supervisor for it in the inventory \\(or drop the field\\)\\n$`));
+  t.same((await rows('tock')).flatMap((h) => h.apps), [], 'no host has it');
 });
