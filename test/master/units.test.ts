@@ -54,3 +54,32 @@ t.test('ansible environment: state inside the state dir, the user\'s ansible.cfg
   t.equal(user.HOME, '/home/u');
   t.equal(user.ANSIBLE_CONFIG, '/u/ansible.cfg');
 });
+
+t.test('issue 10: a host\'s reply read from the contract\'s JSON and ansible\'s own fields, never its English', async (t) => {
+  const { hostCall, hostReply, settleFromAnswer } = await import('../../master-cli/app/host-command.ts');
+  const call = hostCall('apply', { app: 'web' });
+  t.match(call.args, { argv: ['/var/lib/vz/bin/runch.cjs', 'host', 'apply'], stdin: ' {"app":"web"}' }, 'the request is stdin data (a blank first: ansible would re-type a leading "{")');
+  t.match(hostCall('status', {}, { ifInstalled: true }).args, { removes: '/var/lib/vz/bin/runch.cjs' });
+  const r = (status: 'ok' | 'changed' | 'failed' | 'unreachable', result: Record<string, unknown>) => ({ host: 'h', status, message: 'non-zero return code', result });
+  t.same(hostReply('status', r('ok', { changed: false, rc: 0, stdout: 'skipped, since /var/lib/vz/bin/runch.cjs does not exist' })), { kind: 'no-runch' }, 'removes: skipped means no runch');
+  t.same(hostReply('stop', r('failed', { changed: true, rc: 1, stdout: '{"ok":false,"error":{"code":"not-found","message":"no such app"}}' })), { kind: 'error', error: { code: 'not-found', message: 'no such app' } });
+  t.match(hostReply('status', r('changed', { changed: true, rc: 0, stdout: 'hello' })), { kind: 'error', error: { code: 'system' } }, 'an answer that is no JSON is an error');
+  t.match(settleFromAnswer('apply', r('changed', { changed: true, rc: 0, stdout: '{"ok":true,"changed":false,"state":"running","notes":[]}' })), { status: 'ok' }, 'changed as the host says');
+  t.match(settleFromAnswer('apply', r('failed', { changed: true, rc: 1, stdout: '{"ok":false,"error":{"code":"needs-supervisor","message":"schedule needs supervisor mode"}}' })), { status: 'failed', message: 'schedule needs supervisor mode' });
+});
+
+t.test('issue 10: an unchanged redeploy sends nothing to a host that already runs the wanted version, healthy', async (t) => {
+  const { isCurrent } = await import('../../master-cli/deploy/roll.ts');
+  const { versionName } = await import('../../master-cli/app/ops.ts');
+  const wanted = { app: 'web', imageFile: '/i/x.tar.gz', digest: 'ab'.repeat(32), config: { a: 1 }, restart: { policy: 'always' as const }, health: { minUptimeMs: 2_000, timeoutMs: 60_000 } };
+  const version = versionName(wanted.digest, wanted.config);
+  const row = { id: 'web', host: 'h', wanted: 'respawn', state: 'running', failures: 0, bundle: `/b/web/${version}`, version, restart: { policy: 'always' as const }, since: new Date(Date.now() - 10_000).toISOString() };
+  const host = { host: 'h', reachable: true, mode: 'init' as const, runchSha1: 'f'.repeat(40), images: [], apps: [row] };
+  t.ok(isCurrent(host, wanted, 'init', 'f'.repeat(40)));
+  t.notOk(isCurrent(host, wanted, 'supervisor', 'f'.repeat(40)), 'another mode');
+  t.notOk(isCurrent(host, wanted, 'init', 'e'.repeat(40)), 'another runch');
+  t.notOk(isCurrent(host, { ...wanted, config: { a: 2 } }, 'init', 'f'.repeat(40)), 'another config (env)');
+  t.notOk(isCurrent(host, { ...wanted, restart: { policy: 'no' as const } }, 'init', 'f'.repeat(40)), 'another restart policy');
+  t.notOk(isCurrent({ ...host, apps: [{ ...row, since: new Date().toISOString() }] }, wanted, 'init', 'f'.repeat(40)), 'not yet past the minimum uptime');
+  t.notOk(isCurrent(host, { ...wanted, health: { ...wanted.health, check: ['true'] } }, 'init', 'f'.repeat(40)), 'a check command always runs again');
+});
