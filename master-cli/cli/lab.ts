@@ -11,8 +11,11 @@ export const lab: Command = {
   name: 'lab',
   summary: 'a local lab of simulated VPS hosts (own namespaces, init, sshd on 127.0.1.N)',
   usage: [
-    'vzmaster lab up [--hosts N] [--busybox K] [--vendors V] [--fresh F] | down | status [--json] | stop-host NAME | start-host NAME | freeze-host NAME | thaw-host NAME [--dir DIR]',
+    'vzmaster lab up [--hosts N] [--inits I,I,... | --busybox K] [--trees T,T,... | --release R [--arch A]] [--vendors V] [--fresh F] | down | status [--json] | stop-host NAME | start-host NAME | freeze-host NAME | thaw-host NAME [--dir DIR]',
     '  example: vzmaster lab up --hosts 3 --busybox 1 && vzmaster nodes',
+    '  example: vzmaster lab up --inits sysvinit,busybox,systemd,openrc --trees machine,machine,bullseye,machine',
+    '  --inits: one init per host (sysvinit, busybox, systemd, openrc); --busybox K: the last K hosts busybox, the rest sysvinit',
+    '  --trees: one root per host: machine (this machine\'s /) or RELEASE[-ARCH] (bullseye, bookworm, trixie; amd64, i386), built once and cached',
     '  --fresh F adds F hosts as a vendor hands them over (root password in DIR/hosts/NAME/root-password), for "vzmaster newnode"',
     '  --dir defaults to $VZ_LAB_DIR, else /var/lib/vz-lab',
   ].join('\n'),
@@ -20,6 +23,10 @@ export const lab: Command = {
     dir: { type: 'string' },
     hosts: { type: 'string' },
     busybox: { type: 'string' },
+    inits: { type: 'string' },
+    trees: { type: 'string' },
+    release: { type: 'string' },
+    arch: { type: 'string' },
     vendors: { type: 'string' },
     fresh: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -32,12 +39,20 @@ export const lab: Command = {
     if (extra.length > 0 || (!needsName && name !== undefined)) throw new VzError('usage', `lab ${action}: unexpected argument ${JSON.stringify(needsName ? extra[0] : name)}`);
     const dir = defaultLabDir(values.dir as string | undefined);
     if (action === 'up') {
-      const hosts = intFlag(lab, 'hosts', values.hosts, 3);
-      const busybox = intFlag(lab, 'busybox', values.busybox, hosts >= 3 ? 1 : 0);
-      const vendors = intFlag(lab, 'vendors', values.vendors, Math.min(hosts, 3));
-      const fresh = intFlag(lab, 'fresh', values.fresh, 0);
-      const state = await labUp({ dir, hosts, busybox, vendors, fresh });
-      process.stdout.write(table(['HOST', 'VENDOR', 'INIT', 'ADDRESS', 'ROLE'], state.hosts.map((h) => [h.name, h.vendor, h.init, `${h.address}:${h.port}`, h.fresh ? 'fresh (newnode)' : 'host'])));
+      const number = (flag: string) => (values[flag] === undefined ? undefined : intFlag(lab, flag, values[flag], 0));
+      const text = (flag: string) => values[flag] as string | undefined;
+      const state = await labUp({
+        dir,
+        hosts: number('hosts'),
+        busybox: number('busybox'),
+        inits: text('inits'),
+        trees: text('trees'),
+        release: text('release'),
+        arch: text('arch'),
+        vendors: number('vendors'),
+        fresh: number('fresh') ?? 0,
+      });
+      process.stdout.write(table(['HOST', 'VENDOR', 'INIT', 'ROOT', 'ADDRESS', 'ROLE'], state.hosts.map((h) => [h.name, h.vendor, h.init, h.tree ?? 'machine', `${h.address}:${h.port}`, h.fresh ? 'fresh (newnode)' : 'host'])));
       process.stdout.write(`lab up in ${dir}; inventory ${labPaths(dir).inventory}\n`);
       return 0;
     }
@@ -48,8 +63,8 @@ export const lab: Command = {
     }
     if (action === 'status') {
       const statuses = await labStatus(dir);
-      if (values.json) process.stdout.write(`${JSON.stringify(statuses.map((s) => ({ name: s.host.name, state: s.state, init: s.host.init, vendor: s.host.vendor, address: s.host.address, port: s.host.port, fresh: s.host.fresh === true })), null, 2)}\n`);
-      else process.stdout.write(table(['HOST', 'STATE', 'INIT', 'VENDOR', 'ADDRESS'], statuses.map((s) => [s.host.name, s.state, s.host.init, s.host.vendor, `${s.host.address}:${s.host.port}`])));
+      if (values.json) process.stdout.write(`${JSON.stringify(statuses.map((s) => ({ name: s.host.name, state: s.state, init: s.host.init, tree: s.host.tree ?? 'machine', vendor: s.host.vendor, address: s.host.address, port: s.host.port, fresh: s.host.fresh === true })), null, 2)}\n`);
+      else process.stdout.write(table(['HOST', 'STATE', 'INIT', 'ROOT', 'VENDOR', 'ADDRESS'], statuses.map((s) => [s.host.name, s.state, s.host.init, s.host.tree ?? 'machine', s.host.vendor, `${s.host.address}:${s.host.port}`])));
       return statuses.every((s) => s.state === 'up') ? 0 : 4;
     }
     if (action === 'freeze-host' || action === 'thaw-host') {

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { renderInittab, renderSshdConfig } from './inittab.ts';
 import { hostPaths, type LabPaths } from './paths.ts';
 import type { LabHost } from './state.ts';
+import { ownRoot, prepareRootHostDir } from './root-host.ts';
 
 /**
  * A host's private files, made once at `lab up` and kept across stop-host/start-host (a VPS keeps its disk):
@@ -13,6 +14,7 @@ import type { LabHost } from './state.ts';
  * every rename-based write (ansible's modules included).
  */
 export async function prepareHostDir(paths: LabPaths, host: LabHost, publicKey: string): Promise<void> {
+  if (ownRoot(host)) return prepareRootHostDir(paths, host, publicKey);
   const dirs = hostPaths(paths, host.name);
   mkdirSync(dirs.base, { recursive: true, mode: 0o700 });
   await execa('cp', ['-a', '--', '/etc', dirs.etc], { stdin: 'ignore' });

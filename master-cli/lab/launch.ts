@@ -3,7 +3,9 @@ import { execa, type Options } from 'execa';
 import { VzError } from '../../base/errors.ts';
 import { isAlive, processStartTime, readStat } from '../../base/proc.ts';
 import { sshAnswers } from './addresses.ts';
+import { cgroupPids, makeHostCgroup, removeHostCgroup } from './cgroup.ts';
 import { hostPaths, type LabPaths } from './paths.ts';
+import { lowerRoot, ownRoot, ROOT_SETUP } from './root-host.ts';
 import type { LabHost } from './state.ts';
 
 export const SYSVINIT = process.env.VZ_SYSVINIT ?? '/opt/vz-sysvinit/sbin/init';
@@ -47,24 +49,45 @@ exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SE
  * dash cannot name fds above 9.
  */
 const CLOSE_FDS_THEN_EXEC = `for fd in /proc/self/fd/*; do n=\${fd##*/}; case $n in 0|1|2) ;; *) eval "exec $n>&-" 2>/dev/null || true ;; esac; done
+cgroup=$1
+shift
+if [ "$cgroup" != - ]; then echo $$ >"$cgroup/cgroup.procs"; fi
 exec "$@"
 `;
 
+/** Init's argv as the host sees it (an own-root host resolves it in its own root, after pivot_root). */
 function initArgv(host: LabHost): string[] {
-  return host.init === 'busybox' ? [BUSYBOX, 'init'] : [SYSVINIT];
+  if (host.init === 'systemd') return ['/lib/systemd/systemd'];
+  if (host.init === 'busybox' || host.init === 'openrc') return [BUSYBOX, 'init'];
+  return [host.tree ? '/sbin/init' : SYSVINIT];
+}
+
+/**
+ * unshare, then the setup that becomes init. An own-root host (root-host.ts) also gets its own IPC namespace and,
+ * for systemd, its own cgroup namespace rooted at the subtree the prologue moved it into.
+ */
+function hostArgv(paths: LabPaths, host: LabHost): string[] {
+  const common = ['unshare', '--mount', '--uts', '--pid', '--fork', '--propagation', 'private', '--kill-child'];
+  if (!ownRoot(host)) {
+    const dirs = hostPaths(paths, host.name);
+    return ['-', ...common, '--mount-proc', '--', 'sh', '-c', SETUP, 'vz-lab-host', dirs.base, host.name, ...initArgv(host)];
+  }
+  const dirs = hostPaths(paths, host.name, true);
+  const cgroup = host.init === 'systemd' ? ['--cgroup'] : [];
+  return [host.cgroup ?? '-', ...common, '--ipc', ...cgroup, '--', 'sh', '-c', ROOT_SETUP, 'vz-lab-host', dirs.base, host.name, lowerRoot(host), host.init, ...initArgv(host)];
 }
 
 /** Start one host: unshare (detached, its own session) -> setup -> init -> sshd. Resolves once sshd answers. */
 export async function launchHost(paths: LabPaths, host: LabHost, waitMs = 15_000): Promise<LabHost> {
   const dirs = hostPaths(paths, host.name);
+  if (host.cgroup) makeHostCgroup(host.cgroup);
   const log = openSync(dirs.console, 'a');
   let pid: number | undefined;
   try {
     // Plain fds, no pipes: the host outlives this process, and a pipe held by it would keep our caller waiting.
     // (execa types fds as small literals; any open fd number works.)
     const options: Options = { detached: true, cleanup: false, stdin: 'ignore', stdout: log as 3, stderr: log as 3, reject: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, extendEnv: false };
-    const unshare = ['unshare', '--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child'];
-    const argv = ['-c', CLOSE_FDS_THEN_EXEC, 'vz-lab-launch', ...unshare, '--', 'sh', '-c', SETUP, 'vz-lab-host', dirs.base, host.name, ...initArgv(host)];
+    const argv = ['-c', CLOSE_FDS_THEN_EXEC, 'vz-lab-launch', ...hostArgv(paths, host)];
     const child = execa('bash', argv, options);
     child.catch(() => undefined);
     pid = child.pid;
@@ -83,7 +106,13 @@ export async function launchHost(paths: LabPaths, host: LabHost, waitMs = 15_000
       if (initPid) Object.assign(started, { initPid, initStartTime: processStartTime(initPid) });
     }
     if (!isAlive(pid, startTime)) break;
-    if (started.initPid && (await sshAnswers(host.address, host.port, 300))) return started;
+    if (started.initPid && (await sshAnswers(host.address, host.port, 300))) {
+      if (host.init !== 'systemd') return started;
+      const booted = await systemdBooted(started, Math.max(deadline - Date.now(), 5_000));
+      if (booted === 'running') return started;
+      await killHost(started);
+      throw new VzError('system', `host ${host.name}: systemd is ${booted}, not running`);
+    }
     await sleep(50);
   }
   await killHost(started);
@@ -91,17 +120,49 @@ export async function launchHost(paths: LabPaths, host: LabHost, waitMs = 15_000
   throw new VzError('system', `host ${host.name}: sshd did not answer on ${host.address}:${host.port}${tail ? `: ${tail}` : ''}`);
 }
 
-/** Stop one host: SIGKILL its init (the whole pid namespace dies with it) and unshare; wait until both are gone. */
+/** Run a command in every namespace of a host (systemctl on a systemd host), as the lab's own control channel. */
+export function inHost(host: LabHost, argv: string[], timeoutMs = 30_000) {
+  return execa('nsenter', ['-t', String(host.initPid), '-m', '-u', '-i', '-p', ...(host.cgroup ? ['-C'] : []), '--', ...argv], { stdin: 'ignore', reject: false, timeout: timeoutMs, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, extendEnv: false });
+}
+
+/**
+ * Wait for systemd's boot to finish: "running", or the state plus its failed units (what a user needs to act).
+ */
+async function systemdBooted(host: LabHost, timeoutMs: number): Promise<string> {
+  const state = await inHost(host, ['systemctl', 'is-system-running', '--wait'], timeoutMs);
+  const word = state.stdout.trim() || `unknown (${state.stderr.trim().slice(0, 200)})`;
+  if (word === 'running') return word;
+  const failed = await inHost(host, ['systemctl', '--failed', '--no-legend', '--plain'], 10_000);
+  const units = failed.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+  return units.length ? `${word} (failed: ${units.join(', ')})` : word;
+}
+
+/** SIGRTMIN+3 as glibc numbers it (kernel SIGRTMIN is 32, glibc keeps two): systemd's "halt now" in a container. */
+const SIGRTMIN_3 = 37;
+
+/**
+ * Stop one host and wait until it is gone: SIGKILL its init (the whole pid namespace dies with it) and unshare. A
+ * systemd host first gets SIGRTMIN+3, the container manager's stop request, and a few seconds to halt (a frozen one
+ * does not), then SIGKILL; its cgroup subtree is then removed depth-first.
+ */
 export async function killHost(host: LabHost, waitMs = 10_000): Promise<void> {
   const targets: [number, number][] = [];
   if (host.initPid && host.initStartTime !== undefined) targets.push([host.initPid, host.initStartTime]);
   if (host.pid && host.startTime !== undefined) targets.push([host.pid, host.startTime]);
+  const gone = () => !targets.some(([pid, start]) => isAlive(pid, start));
+  // A frozen host cannot halt: straight to SIGKILL.
+  if (host.init === 'systemd' && hostAlive(host) && readStat(host.initPid!)?.state !== 'T') {
+    signal(host.initPid!, SIGRTMIN_3);
+    const graceful = Date.now() + 5_000;
+    while (!gone() && Date.now() < graceful) await sleep(20);
+  }
   for (const [pid, start] of targets) if (isAlive(pid, start)) signal(pid, 'SIGKILL');
   const deadline = Date.now() + waitMs;
-  while (targets.some(([pid, start]) => isAlive(pid, start))) {
+  while (!gone()) {
     if (Date.now() > deadline) throw new VzError('system', `host ${host.name}: its processes did not end after SIGKILL`);
     await sleep(20);
   }
+  if (host.cgroup) await emptyCgroup(host, deadline);
   // The namespace's other processes (sshd and its sessions) die with its pid 1; wait for the port to close.
   while (await sshAnswers(host.address, host.port, 200)) {
     if (Date.now() > deadline) throw new VzError('system', `host ${host.name}: sshd still answers on ${host.address}:${host.port}`);
@@ -123,7 +184,28 @@ function firstChild(pid: number): number | undefined {
   }
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
+/** Whatever is left in the host's cgroup (nothing, normally: the pid namespace died) is killed, then the dirs go. */
+async function emptyCgroup(host: LabHost, deadline: number): Promise<void> {
+  for (;;) {
+    const left = cgroupPids(host.cgroup!).filter((pid) => readStat(pid) !== undefined && readStat(pid)?.state !== 'Z');
+    if (left.length === 0) break;
+    if (Date.now() > deadline) throw new VzError('system', `host ${host.name}: processes ${left.join(', ')} stay in ${host.cgroup}`);
+    for (const pid of left) signal(pid, 'SIGKILL');
+    await sleep(20);
+  }
+  // A zombie still counts as a member until reaped: retry the removal a little.
+  for (;;) {
+    try {
+      removeHostCgroup(host.cgroup!);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(50);
+    }
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals | number): void {
   try {
     process.kill(pid, name);
   } catch (error) {

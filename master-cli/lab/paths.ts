@@ -37,19 +37,29 @@ export function labPaths(dir: string) {
 }
 export type LabPaths = ReturnType<typeof labPaths>;
 
-/** A host's private directories: copies of /etc and /root, its /var/lib/vz and /var/log, its console log; a fresh host's /usr/local. */
-export function hostPaths(paths: LabPaths, name: string) {
+/**
+ * A host's private directories: copies of /etc and /root, its /var/lib/vz and /var/log, its console log; a fresh host's
+ * /usr/local. A host with its own root (systemd, OpenRC, or a tree: see root-host.ts) keeps them all in the upper
+ * layer of its root overlay instead (`upper/etc`, ...), its disk across stop-host/start-host.
+ */
+export function hostPaths(paths: LabPaths, name: string, ownRoot = false) {
   const base = join(paths.hosts, name);
+  const top = ownRoot ? join(base, 'upper') : base;
   return {
     base,
-    etc: join(base, 'etc'),
-    root: join(base, 'root'),
-    vz: join(base, 'vz'),
-    log: join(base, 'log'),
-    home: join(base, 'home'),
+    etc: join(top, 'etc'),
+    root: join(top, 'root'),
+    vz: ownRoot ? join(top, 'var', 'lib', 'vz') : join(base, 'vz'),
+    log: ownRoot ? join(top, 'var', 'log') : join(base, 'log'),
+    home: join(top, 'home'),
     /** A fresh host's own /usr/local (so the machine's Node is not there), and its root password. */
     usrLocal: join(base, 'usr-local'),
     rootPassword: join(base, 'root-password'),
     console: join(base, 'console.log'),
+    /** An own-root host: its overlay's upper and work dirs, the mount point of its root, the first-boot marker. */
+    upper: join(base, 'upper'),
+    work: join(base, 'work'),
+    rootfs: join(base, 'rootfs'),
+    prepared: join(base, 'prepared'),
   };
 }

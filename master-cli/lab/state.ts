@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { writeAtomicSync } from '../../base/atomic.ts';
 import { VzError } from '../../base/errors.ts';
 
-export const INIT_FLAVOURS = ['sysvinit', 'busybox'] as const;
+export const INIT_FLAVOURS = ['sysvinit', 'busybox', 'systemd', 'openrc'] as const;
+export type InitFlavour = (typeof INIT_FLAVOURS)[number];
 
 const hostSchema = z
   .object({
@@ -14,6 +15,10 @@ const hostSchema = z
     port: z.number().int().min(1).max(65535),
     /** A fresh VPS for `vzmaster newnode`: root logs in by password only, no vz files, no Node >= 22.15, not in the inventory. */
     fresh: z.boolean().optional(),
+    /** The host's root tree ("bullseye-amd64", see trees.ts); absent: the machine's own / (shared or overlaid). */
+    tree: z.string().regex(/^[a-z]+-[a-z0-9]+$/).optional(),
+    /** The host's own cgroup2 directory (systemd hosts), removed depth-first when the host stops. */
+    cgroup: z.string().regex(/^(?!.*\/\.\.?\/)\/(?:[^/\0]+\/)*vz-lab-[0-9a-f]{8}-[a-z][a-z0-9-]*$/).optional(),
     /** unshare's pid and kernel start time, and those of the host's init (pid 1 inside). */
     pid: z.number().int().positive().optional(),
     startTime: z.number().int().optional(),

@@ -1,8 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { writeAtomicSync } from '../../base/atomic.ts';
 import { VzError } from '../../base/errors.ts';
-import { renderLabAnsibleCfg, renderLabInventory } from '../inventory/write.ts';
+import { renderLabAnsibleCfg } from '../inventory/write.ts';
+import { renderLabInventory } from './inventory.ts';
 import { pickAddresses } from './addresses.ts';
+import { hostCgroupPath } from './cgroup.ts';
+import { planHosts, type PlanOptions } from './plan.ts';
+import { ensureTree } from './trees.ts';
 import { removeEmptyDir, tearDown } from './down.ts';
 import { makeLabKey, prepareHostDir } from './host-dir.ts';
 import { hostAlive, launchHost } from './launch.ts';
@@ -11,11 +15,10 @@ import { checkLabRequirements } from './requirements.ts';
 import { checkLabDir, labPaths } from './paths.ts';
 import { readLabState, writeLabState, type LabHost, type LabState } from './state.ts';
 
-export interface UpOptions {
+export interface UpOptions extends PlanOptions {
   dir: string;
-  hosts: number;
-  busybox: number;
-  vendors: number;
+  /** Vendor groups, round robin; default min(hosts, 3). */
+  vendors?: number;
   /** More hosts, after the others, as a vendor hands them over (root password, nothing installed): for newnode. */
   fresh?: number;
 }
@@ -31,13 +34,15 @@ export function vendorName(index: number): string {
  */
 export async function labUp(options: UpOptions): Promise<LabState> {
   const dir = checkLabDir(options.dir);
-  if (!Number.isInteger(options.hosts) || options.hosts < 1 || options.hosts > 50) throw new VzError('usage', `--hosts ${options.hosts} is out of range: use 1 to 50`);
-  if (!Number.isInteger(options.busybox) || options.busybox < 0 || options.busybox > options.hosts)
-    throw new VzError('usage', `--busybox ${options.busybox} is out of range: use 0 to --hosts (${options.hosts})`);
-  if (!Number.isInteger(options.vendors) || options.vendors < 1 || options.vendors > 26) throw new VzError('usage', `--vendors ${options.vendors} is out of range: use 1 to 26`);
+  const plan = planHosts(options);
+  const count = plan.length;
+  const vendors = options.vendors ?? Math.min(count, 3);
+  if (!Number.isInteger(vendors) || vendors < 1 || vendors > 26) throw new VzError('usage', `--vendors ${vendors} is out of range: use 1 to 26`);
   const fresh = options.fresh ?? 0;
-  if (!Number.isInteger(fresh) || fresh < 0 || fresh + options.hosts > 50) throw new VzError('usage', `--fresh ${fresh} is out of range: use 0 to ${50 - options.hosts}`);
-  checkLabRequirements({ sysvinit: options.busybox < options.hosts || fresh > 0, busybox: options.busybox > 0, fresh: fresh > 0 });
+  if (!Number.isInteger(fresh) || fresh < 0 || fresh + count > 50) throw new VzError('usage', `--fresh ${fresh} is out of range: use 0 to ${50 - count}`);
+  checkLabRequirements({ inits: new Set([...plan.filter((p) => !p.tree).map((p) => p.init), ...(fresh > 0 ? ['sysvinit' as const] : [])]), fresh: fresh > 0 });
+  // Trees first (a missing one is built once, minutes): before any address is claimed or host started.
+  for (const tree of new Set(plan.flatMap((p) => (p.tree ? [p.tree] : [])))) await ensureTree(tree);
   const createdDir = !existsSync(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const paths = labPaths(dir);
@@ -50,15 +55,21 @@ export async function labUp(options: UpOptions): Promise<LabState> {
     }
     const state: LabState = { version: 1, dir, createdDir: previous?.createdDir ?? createdDir, createdAt: new Date().toISOString(), hosts: [] };
     try {
-      const addresses = await pickAddresses(options.hosts + fresh, dir);
-      state.hosts = addresses.map(({ address, port }, i): LabHost => ({
-        name: `vps${i + 1}`,
-        vendor: vendorName(i % options.vendors),
-        init: i >= options.hosts - options.busybox && i < options.hosts ? 'busybox' : 'sysvinit',
-        address,
-        port,
-        ...(i >= options.hosts ? { fresh: true } : {}),
-      }));
+      const addresses = await pickAddresses(count + fresh, dir);
+      state.hosts = addresses.map(({ address, port }, i): LabHost => {
+        const name = `vps${i + 1}`;
+        const { init, tree } = plan[i] ?? { init: 'sysvinit' };
+        return {
+          name,
+          vendor: vendorName(i % vendors),
+          init,
+          address,
+          port,
+          ...(i >= count ? { fresh: true } : {}),
+          ...(tree ? { tree } : {}),
+          ...(init === 'systemd' ? { cgroup: hostCgroupPath(dir, name) } : {}),
+        };
+      });
       writeLabState(paths.state, state);
       const publicKey = await makeLabKey(paths);
       await Promise.all(state.hosts.map((host) => prepareHostDir(paths, host, publicKey)));

@@ -12,7 +12,7 @@ exe=$(readlink /proc/1/exe 2>/dev/null || true)
 comm=$(cat /proc/1/comm 2>/dev/null || true)
 case "$exe" in
   *systemd*) init=systemd ;;
-  *busybox*) init=busybox ;;
+  *busybox*) if [ -d /run/openrc ]; then init=openrc; else init=busybox; fi ;;
   *openrc-init*) init=openrc ;;
   *)
     if [ -d /run/openrc ]; then init=openrc

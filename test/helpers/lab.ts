@@ -16,6 +16,8 @@ export interface LabHostInfo {
   name: string;
   vendor: string;
   init: string;
+  tree?: string;
+  cgroup?: string;
   address: string;
   port: number;
   pid?: number;
@@ -35,11 +37,12 @@ export interface TestLab {
 
 /**
  * Bring up a lab of `hosts` hosts (the last `busybox` of them under busybox init) in a fresh temp dir; it is
- * brought down and removed in t.teardown, even when the test fails.
+ * brought down and removed in t.teardown, even when the test fails. `inits` names every host's init instead (one
+ * per host: sysvinit, busybox, systemd, openrc), `trees` every host's root (machine, bullseye, bookworm-i386...).
  */
 export async function startLab(
   t: { teardown(fn: () => unknown): void },
-  options: { hosts?: number; busybox?: number; fresh?: number; dir?: string; env?: Record<string, string>; ansible?: string } = {},
+  options: { hosts?: number; busybox?: number; fresh?: number; dir?: string; env?: Record<string, string>; ansible?: string; inits?: string[]; trees?: string[] } = {},
 ): Promise<TestLab> {
   const parent = mkdtempSync(join(tmpdir(), 'vz-lab-'));
   const dir = options.dir ? join(parent, options.dir) : join(parent, 'lab');
@@ -57,7 +60,10 @@ export async function startLab(
     await vzmaster(['lab', 'down', '--dir', dir], { scratchDir: parent });
     rmSync(parent, { recursive: true, force: true });
   });
-  const up = await lab.run(['lab', 'up', '--dir', dir, '--hosts', String(options.hosts ?? 3), '--busybox', String(options.busybox ?? 1), '--fresh', String(options.fresh ?? 0)], 120_000);
+  const count = options.hosts ?? options.inits?.length ?? options.trees?.length ?? 3;
+  const initFlags = options.inits ? ['--inits', options.inits.join(',')] : ['--busybox', String(options.busybox ?? 1)];
+  const treeFlags = options.trees ? ['--trees', options.trees.join(',')] : [];
+  const up = await lab.run(['lab', 'up', '--dir', dir, '--hosts', String(count), ...initFlags, ...treeFlags, '--fresh', String(options.fresh ?? 0)], 120_000);
   if (up.exitCode !== 0) throw new Error(`lab up failed: ${up.stderr}`);
   return lab;
 }
