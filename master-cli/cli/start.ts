@@ -43,7 +43,9 @@ export const start: Command = {
     const steps = newSteps(target.config, target.limit, stepPrinter('start', values.json as boolean));
     await ensureRunch(steps);
     await pushImage(steps, image);
-    await startApp(steps, { app, imageFile: image, digest, config, restart: restartOf(restart, schedule), schedule: schedule?.trim(), modes });
-    return finish(steps.summary().map((r) => ({ ...r, result: {} })), values.json as boolean, { app });
+    const answers = await startApp(steps, { app, imageFile: image, digest, config, restart: restartOf(restart, schedule), schedule: schedule?.trim(), modes });
+    // What each host did, in its own words of the answer's notes ("unpacked ...", "mode: supervisor", "pruned ...").
+    const results = steps.summary().map((r) => ({ ...r, result: {}, message: r.message || (answers.get(r.host)?.notes ?? []).join('; ') }));
+    return finish(results, values.json as boolean, { app });
   },
 };
