@@ -8,11 +8,15 @@ import { VzError } from './errors.ts';
 export const RESTART_POLICIES = ['no', 'on-failure', 'always', 'unless-stopped'] as const;
 export type RestartPolicyName = (typeof RESTART_POLICIES)[number];
 
-/** A parsed policy; `max` (on-failure only) is how many restarts in a row are allowed before it stays down. */
-export interface RestartPolicy {
-  policy: RestartPolicyName;
-  max?: number;
-}
+/**
+ * A policy as data (what contracts carry once the text is read): `max` (on-failure only) is how many restarts in a
+ * row are allowed before it stays down.
+ */
+export const restartPolicyData = z
+  .object({ policy: z.enum(RESTART_POLICIES), max: z.number().int().min(0).optional() })
+  .strict()
+  .refine((r) => r.max === undefined || r.policy === 'on-failure', 'restart: a maximum (":N") only goes with on-failure');
+export type RestartPolicy = z.infer<typeof restartPolicyData>;
 
 /** The valid forms, for every error that refuses one. */
 export const RESTART_FORMS = 'no, on-failure[:N], always or unless-stopped';

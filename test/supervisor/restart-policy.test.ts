@@ -3,7 +3,7 @@
 import t from 'tap';
 import * as z from 'zod';
 import { VzError } from '../../base/errors.ts';
-import { parseRestartPolicy, renderRestartPolicy, restartPolicySchema, restartPolicyText } from '../../base/restart-policy.ts';
+import { parseRestartPolicy, renderRestartPolicy, restartPolicyData, restartPolicySchema, restartPolicyText } from '../../base/restart-policy.ts';
 import { manifestSchema } from '../../master-cli/deploy/manifest.ts';
 import { parseLine } from '../../supervisor/table/text.ts';
 
@@ -14,6 +14,9 @@ t.test('every valid form reads and renders back', async (t) => {
   }
   t.same(parseRestartPolicy('on-failure:5'), { policy: 'on-failure', max: 5 });
   t.same(restartPolicySchema.parse('always'), { policy: 'always' });
+  for (const text of ['no', 'on-failure:3', 'unless-stopped']) t.same(restartPolicyData.parse(parseRestartPolicy(text)), parseRestartPolicy(text), 'the data form reads what the text gives');
+  t.notOk(restartPolicyData.safeParse({ policy: 'always', max: 2 }).success, 'the data form keeps the grammar\'s rule');
+  t.notOk(restartPolicyData.safeParse({ policy: 'sometimes' }).success);
 });
 
 t.test('a bad one is one line naming the value, where it was given and the valid forms', async (t) => {
