@@ -1,9 +1,9 @@
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execaSync } from 'execa';
 import { VzError } from '../../base/errors.ts';
-import { ansibleEnv, ansibleTool } from '../ansible/env.ts';
+import { ansibleDirs, ansibleEnv, ansibleTool } from '../ansible/env.ts';
 import { ansibleMessages } from '../ansible/warnings.ts';
 import { inventoryFormat } from './format.ts';
 
@@ -34,7 +34,10 @@ export function listInventory(path: string, ansible: InventoryAnsible = current)
   const bin = ansibleTool('ansible-inventory', ansible.ansibleBin);
   const localTmp = mkdtempSync(join(tmpdir(), 'vz-inventory-'));
   try {
-    const base = ansibleEnv(ansible.stateDir ?? localTmp, ansible.ansibleConfig, process.env, ansible.isolateHome ?? ansible.ansibleConfig !== undefined);
+    const isolateHome = ansible.isolateHome ?? ansible.ansibleConfig !== undefined;
+    const base = ansibleEnv(ansible.stateDir ?? localTmp, ansible.ansibleConfig, process.env, isolateHome);
+    // ansible makes ~/.ansible at start and warns when HOME itself is missing (a lab's first vzmaster call).
+    if (isolateHome) mkdirSync(ansibleDirs(ansible.stateDir ?? localTmp).home, { recursive: true, mode: 0o700 });
     const child = execaSync(bin, [`--inventory=${path}`, '--list'], {
       reject: false,
       env: { ...base, ANSIBLE_LOCAL_TEMP: localTmp },

@@ -79,6 +79,7 @@ t.test('ansible-core 2.19: start, status, deploy, host loss; group_vars vz_mode 
     const result = await lab.run(args, 120_000);
     t.equal(result.exitCode, want, `${args.join(' ')}: exit ${want}`, { output: result.stderr + result.stdout });
     t.notMatch(result.stderr, /DEPRECATION/, `${args[0]}: no deprecation warning on 2.19`);
+    t.notMatch(result.stderr, /^ansible: /m, `${args[0]}: no warning from ansible at all`);
     const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     t.ok(calls.includes('ansible'), `${args[0]} ran the current ansible`);
     t.ok(calls.filter((c) => c === 'ansible-inventory').length <= 1, `${args[0]}: the inventory was read at most once (${calls.length} ansible processes)`);
