@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { writeAtomic } from '../../base/atomic.ts';
 import { VzError } from '../../base/errors.ts';
 import { withLock } from '../../base/lock.ts';
-import type { TableEntry } from './schema.ts';
+import { type TableEntry, tableEntrySchema } from './schema.ts';
 import { type ParsedTable, parseTable, renderTable, withEntry } from './text.ts';
 
 export const DEFAULT_TABLE_PATH = '/etc/vz/table';
@@ -42,6 +42,9 @@ export async function updateEntry(
     const next = fn(current);
     if (next !== undefined && next.id !== id) throw new VzError('usage', `updateEntry: the entry's id "${next.id}" is not "${id}"`);
     if (next === current) return next; // nothing to write
+    // Whoever built the entry, only one the table text can hold is written (a newline would split it in two lines).
+    const checked = next === undefined ? undefined : tableEntrySchema.safeParse(next);
+    if (checked && !checked.success) throw new VzError('usage', `table entry "${id}": ${checked.error.issues[0].message}; nothing was written`);
     let mode = 0o644;
     try {
       mode = statSync(path).mode & 0o777;

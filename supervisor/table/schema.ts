@@ -5,6 +5,24 @@ import { RESTART_POLICIES } from '../../base/restart-policy.ts';
 /** Container ids: the same rule as runch's (they name a runch container). */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
+/**
+ * The table is text, one entry a line, fields split on ":" and trimmed: a control character (a newline above all)
+ * would cut the entry into lines of its own, and a lone surrogate has no UTF-8 bytes to write. Every field is
+ * checked here, so every writer (runch enable, runch init add/set, the host contract's apply) refuses it.
+ */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function tableText(field: string) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const at = value.search(CONTROL);
+    if (at >= 0) {
+      const code = value.codePointAt(at)!.toString(16).padStart(2, '0');
+      ctx.addIssue({ code: 'custom', message: `${field}: contains a control character (U+${code.toUpperCase().padStart(4, '0')} at position ${at + 1}), which the table cannot hold: use a value without newlines, tabs or other control characters` });
+    } else if (LONE_SURROGATE.test(value)) ctx.addIssue({ code: 'custom', message: `${field}: is not valid Unicode text (a lone surrogate): the table cannot hold it` });
+    else if (value !== value.trim()) ctx.addIssue({ code: 'custom', message: `${field}: starts or ends with a space, which the table's reader would drop: remove it` });
+  };
+}
+
 export const ACTIONS = ['respawn', 'once', 'off', 'cron'] as const;
 export { RESTART_POLICIES };
 
@@ -21,15 +39,15 @@ export const DEFAULTS = {
 
 export const tableEntrySchema = z
   .object({
-    id: z.string().max(64).regex(ID_PATTERN, 'id: use letters, digits, "_", "-" and "." only, starting with a letter or digit'),
+    id: z.string().superRefine(tableText('id')).max(64).regex(ID_PATTERN, 'id: use letters, digits, "_", "-" and "." only, starting with a letter or digit'),
     action: z.enum(ACTIONS),
     /** Only for action "cron": 5 fields (minute first) or 6 (seconds first). */
-    schedule: z.string().regex(CRON_PATTERN, 'cron schedule: give 5 or 6 fields, e.g. "*/5 * * * *"').optional(),
-    bundle: z.string().startsWith('/', 'bundle: give an absolute path').refine((b) => !b.includes(':'), 'bundle: a path without ":"'),
+    schedule: z.string().superRefine(tableText('cron schedule')).regex(CRON_PATTERN, 'cron schedule: give 5 or 6 fields, e.g. "*/5 * * * *"').optional(),
+    bundle: z.string().superRefine(tableText('bundle')).startsWith('/', 'bundle: give an absolute path').refine((b) => !b.includes(':'), 'bundle: a path without ":"'),
     restart: z.enum(RESTART_POLICIES),
     /** on-failure only: restarts allowed before the entry stays "exited" (undefined: no limit). */
     restartMax: z.number().int().min(0).optional(),
-    stopSignal: z.string().refine((s) => s in constants.signals, 'stop-signal: use a signal name such as TERM, INT, QUIT'),
+    stopSignal: z.string().superRefine(tableText('stop-signal')).refine((s) => s in constants.signals, 'stop-signal: use a signal name such as TERM, INT, QUIT'),
     stopTimeoutMs: z.number().int().min(0).max(3_600_000),
     logSize: z.number().int().min(0),
     logKeep: z.number().int().min(0).max(1000),
