@@ -6,24 +6,26 @@ export { yamlQuote };
 /**
  * Module arguments as data. Why: ansible templates every module argument with Jinja on the controller, so a value
  * holding "{{ lookup('pipe', ...) }}" pasted into `-a` would run there. Every string (and every key that is not a
- * plain identifier) goes instead into an extra-vars file as a YAML `!unsafe` scalar, and `-a` only references it:
- * ansible then hands the value to the module verbatim, never templated, never re-typed ("[1]" stays a string).
+ * plain identifier) goes instead into an extra-vars file, as one element of a YAML list tagged `!unsafe`, and `-a`
+ * only references it ("{{ vz_args[N] }}"): ansible then hands the value to the module verbatim, never templated.
+ * Why a list and not one `!unsafe` scalar per value: ansible-core 2.19 resolves an `!unsafe` scalar's type again
+ * as if it were unquoted, so `!unsafe "123"` became the number 123, `"yes"` true, `""` null, and `"*"` or `"="` an
+ * error; elements inside an `!unsafe` list keep the type their quotes give them (strings), on 2.14 as on 2.19.
  */
 export interface SafeArgs {
-  /** The `-a` value: JSON whose strings are only references like "{{ vz_arg_0 }}". */
+  /** The `-a` value: JSON whose strings are only references like "{{ vz_args[0] }}". */
   json: string;
-  /** The extra-vars file (`-e @FILE`) holding the values, one `!unsafe` scalar each. */
+  /** The extra-vars file (`-e @FILE`) holding the values: `vz_args: !unsafe [...]`. */
   varsYaml: string;
 }
 
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function safeModuleArgs(args: Record<string, unknown>): SafeArgs {
-  const vars: string[] = [];
+  const values: string[] = [];
   const ref = (value: string): string => {
-    const name = `vz_arg_${vars.length}`;
-    vars.push(`${name}: !unsafe ${yamlQuote(value)}`);
-    return `{{ ${name} }}`;
+    values.push(yamlQuote(value));
+    return `{{ vz_args[${values.length - 1}] }}`;
   };
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return ref(value);
@@ -37,5 +39,5 @@ export function safeModuleArgs(args: Record<string, unknown>): SafeArgs {
     throw new TypeError(`module argument of type ${typeof value} cannot be passed to ansible`);
   };
   const json = JSON.stringify(walk(args));
-  return { json, varsYaml: vars.length ? `${vars.join('\n')}\n` : '{}\n' };
+  return { json, varsYaml: values.length ? `vz_args: !unsafe [${values.join(', ')}]\n` : '{}\n' };
 }

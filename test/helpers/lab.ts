@@ -8,7 +8,9 @@ export const VZMASTER = resolve(import.meta.dirname, '../../dist/vzmaster.mjs');
 /** Run the built vzmaster; never rejects (see execToFiles: files, not pipes; a clean env). */
 export async function vzmaster(args: string[], options: { env?: Record<string, string>; timeout?: number; scratchDir?: string; stdinFile?: string } = {}) {
   const started = performance.now();
-  const result = await execToFiles(VZMASTER, args, { dir: options.scratchDir ?? tmpdir(), env: options.env, timeout: options.timeout ?? 90_000, stdinFile: options.stdinFile });
+  // VZ_ANSIBLE passes through, so the master tests run on another ansible-core as a whole: VZ_ANSIBLE=... npx tap test/master
+  const env = { ...(process.env.VZ_ANSIBLE ? { VZ_ANSIBLE: process.env.VZ_ANSIBLE } : {}), ...options.env };
+  const result = await execToFiles(VZMASTER, args, { dir: options.scratchDir ?? tmpdir(), env, timeout: options.timeout ?? 90_000, stdinFile: options.stdinFile });
   return { ...result, ms: performance.now() - started };
 }
 

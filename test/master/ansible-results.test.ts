@@ -45,6 +45,13 @@ t.test('results per host through the plugin: ok, failed, unreachable, hostile ho
     t.equal(echoed.ansibleExit, 4);
     const refused = await runAdhoc(target, { module: 'stat', args: { path: '/', bogus: 1 }, limit: 'local1' });
     t.same([refused.hosts[0].status, refused.ansibleExit], ['failed', 2], `${bin}: a refused module is a failure although callbacks lose "failed"`);
+    // issue 10: 2.19 re-types an `!unsafe` scalar ("123" -> 123, "yes" -> true, "" -> null, "*" an error): module
+    // values travel inside an `!unsafe` list, where their quotes hold.
+    const values = ['*', '!', '&', '=', '<<', '123', '', 'yes', '0x1F', '0644', 'null', '1e3', `{{ lookup('pipe', 'touch ${join(dir, 'canary')}') }}`];
+    const typed = await runAdhoc(target, { module: 'command', args: { argv: ['printf', '%s\\0', ...values] }, limit: 'local1' });
+    t.equal(typed.hosts[0]?.status, 'changed', `${bin}: ${typed.hosts[0]?.message}`);
+    t.same(String(typed.hosts[0]?.result.stdout).split('\0').slice(0, -1), values, `${bin}: every value arrives as the string it was`);
+    t.notOk(existsSync(join(dir, 'canary')), `${bin}: no template ran`);
     t.notOk(existsSync(join(dir, 'state', 'escape')) || existsSync(join(dir, 'state', 'runs', 'escape')), 'no file outside the run dir');
     t.same(readdirSync(join(dir, 'state', 'runs')), [], 'run dirs removed');
   }
