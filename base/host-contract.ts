@@ -1,9 +1,11 @@
 import * as z from 'zod';
+import { type RestartPolicy, restartPolicyData } from './restart-policy.ts';
 
 /**
  * The contract between vzmaster and a host: the host config file, and each `runch host <verb>` request (JSON on
  * stdin) and answer (JSON on stdout). One module, read by both sides, so a field means the same on each; the master
- * never learns anything from a host's English. Imports only zod: the master, bootstrap and runch all load it.
+ * never learns anything from a host's English. Imports only zod and the restart-policy grammar (a base leaf): the
+ * master, bootstrap and runch all load it.
  */
 
 /** Where the host config lives: inside vz's one writable directory on a host, so a host needs nothing in /etc. */
@@ -54,13 +56,9 @@ const app = z.string().regex(APP_NAME, 'app: 1-64 lower-case letters, digits, "_
 const version = z.string().regex(/^[0-9a-f]{16}(-[0-9a-f]{8})?$/, 'version: <16 hex>[-<8 hex>]');
 const imageName = z.string().regex(/^[0-9a-f]{64}\.tar(\.gz|\.zst)?$/, 'image: <sha256>.tar[.gz|.zst], a file name in the images directory');
 
-export const RESTART_POLICY_NAMES = ['no', 'on-failure', 'always', 'unless-stopped'] as const;
-/** A restart policy as data (the grammar's text is read on the master, once). `max`: on-failure only. */
-export const restartSchema = z
-  .object({ policy: z.enum(RESTART_POLICY_NAMES), max: z.number().int().min(0).optional() })
-  .strict()
-  .refine((r) => r.max === undefined || r.policy === 'on-failure', 'restart: a maximum only goes with on-failure');
-export type Restart = z.infer<typeof restartSchema>;
+/** A restart policy as data (the grammar's text is read on the master, once: base/restart-policy.ts). */
+export const restartSchema = restartPolicyData;
+export type Restart = RestartPolicy;
 
 export const HOST_MODES = ['init', 'supervisor'] as const;
 export type HostMode = (typeof HOST_MODES)[number];

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { VzError } from '../../base/errors.ts';
+import { parseRestartPolicy } from '../../base/restart-policy.ts';
 import type { ApplyAnswer, Health, Restart } from '../../base/host-contract.ts';
 import type { AdhocCall } from '../ansible/argv.ts';
 import type { RunTarget } from '../ansible/run.ts';
@@ -103,10 +104,10 @@ export function versionName(imageDigestHex: string, config: Record<string, unkno
  * With a schedule, restart is about a failed run (on-failure[:N] retries it): "always", the default, would start
  * the job again the moment it ends, so a scheduled app's "always" means "no".
  */
-export function restartOf(text: string, schedule?: string): Restart {
-  if (schedule !== undefined && (text === 'always' || text === 'unless-stopped')) return { policy: 'no' };
-  const [policy, max] = text.split(':');
-  return max === undefined ? { policy: policy as Restart['policy'] } : { policy: policy as Restart['policy'], max: Number(max) };
+export function restartOf(text: string, schedule?: string, label = 'restart'): Restart {
+  const parsed = parseRestartPolicy(text, label);
+  if (schedule !== undefined && (parsed.policy === 'always' || parsed.policy === 'unless-stopped')) return { policy: 'no' };
+  return parsed;
 }
 
 /**

@@ -6,8 +6,6 @@ import type { Command } from '../../base/cli.ts';
 import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 
 const APP = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-/** The restart grammar, as the manifest reads it. */
-const RESTART = /^(no|always|unless-stopped|on-failure(:\d+)?)$/;
 
 export function parseEnvFlags(command: string, values: unknown): Record<string, string> {
   const env: Record<string, string> = {};
@@ -31,10 +29,10 @@ export const start: Command = {
     const image = values.image as string | undefined;
     if (!image) throw new VzError('usage', 'start: --image FILE is missing (an image made by "vzimage pack")');
     const restart = (values.restart as string | undefined) ?? 'always';
-    if (!RESTART.test(restart)) throw new VzError('usage', `start: --restart "${restart}" is unknown: use no, on-failure[:N], always or unless-stopped`);
     const schedule = values.schedule as string | undefined;
     if (schedule !== undefined && !/^\S+( \S+){4,5}$/.test(schedule.trim()))
       throw new VzError('usage', `start: --schedule "${schedule}" must be 5 or 6 cron fields, e.g. "*/5 * * * *"`);
+    const policy = restartOf(restart, schedule, 'start: --restart');
     const env = parseEnvFlags('start', values.env);
     const digest = imageDigest(image);
     const config = withEnv(await readImageConfig(image), env);
@@ -43,7 +41,7 @@ export const start: Command = {
     const steps = newSteps(target.config, target.limit, stepPrinter('start', values.json as boolean));
     await ensureRunch(steps);
     await pushImage(steps, image);
-    const answers = await startApp(steps, { app, imageFile: image, digest, config, restart: restartOf(restart, schedule), schedule: schedule?.trim(), modes });
+    const answers = await startApp(steps, { app, imageFile: image, digest, config, restart: policy, schedule: schedule?.trim(), modes });
     // What each host did, in its own words of the answer's notes ("unpacked ...", "mode: supervisor", "pruned ...").
     const results = steps.summary().map((r) => ({ ...r, result: {}, message: r.message || (answers.get(r.host)?.notes ?? []).join('; ') }));
     return finish(results, values.json as boolean, { app });

@@ -23,10 +23,10 @@ export class NeedsSupervisor extends VzError {
  * `unless-stopped` its respawn (a stop sets the entry off, which init keeps), and the rest is refused before anything
  * changes.
  */
-export function entrySpec(bundle: string, restart: Restart, schedule: string | undefined, mode: 'init' | 'supervisor', initKind = 'sysvinit'): EntrySpec {
+export function entrySpec(bundle: string, restart: Restart, schedule: string | undefined, mode: 'init' | 'supervisor', initKind: () => string | undefined = () => undefined): EntrySpec {
   if (mode === 'init') {
     // busybox init runs "once" entries at boot only: one added later would never run.
-    if (restart.policy === 'no' && schedule === undefined && initKind === 'busybox')
+    if (restart.policy === 'no' && schedule === undefined && initKind() === 'busybox')
       throw new NeedsSupervisor('usage', 'restart "no" needs supervisor mode on a busybox init (it runs "once" entries at boot only): set vz_mode: supervisor for this host, or use restart: always');
     if (schedule !== undefined)
       throw new NeedsSupervisor('usage', `schedule "${schedule}" needs supervisor mode (init has no clock): set vz_mode: supervisor for this host, or drop the schedule`);
@@ -45,6 +45,15 @@ function refuseInitSwitch(ctx: HostContext, app: string): void {
   const other = readTable(ctx.config.table).entries.find((e) => e.id !== app && e.action !== 'off' && (e.action === 'cron' || e.restart === 'on-failure'));
   if (other)
     throw new NeedsSupervisor('usage', `this host's app "${other.id}" ${other.action === 'cron' ? `runs on a schedule (${other.schedule})` : `has restart on-failure`}, which init mode cannot honour: stop or remove it first ("vzmaster stop ${other.id}"), or keep vz_mode: supervisor`);
+}
+
+/** Which init runs here, asked only when it matters (an init that is none vz knows fails the apply later, in one line). */
+function initKind(ctx: HostContext): string | undefined {
+  try {
+    return detectInit(ctx.host.init).kind;
+  } catch {
+    return undefined;
+  }
 }
 
 const VERSION_DIR = /^[0-9a-f-]+$/;
@@ -74,7 +83,7 @@ export async function applyApp(ctx: HostContext, input: ApplyRequest): Promise<A
   const request = applyRequestSchema.parse(input);
   const appDir = join(ctx.config.bundles, request.app);
   const bundle = join(appDir, request.version);
-  const spec = entrySpec(bundle, request.restart, request.schedule, request.mode, request.mode === 'init' ? detectInit(ctx.host.init).kind : undefined);
+  const spec = entrySpec(bundle, request.restart, request.schedule, request.mode, () => initKind(ctx));
   if (request.mode === 'init') refuseInitSwitch(ctx, request.app);
   const notes: string[] = [];
   let changed = false;

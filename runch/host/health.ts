@@ -3,7 +3,7 @@ import type { AppStatus, Health } from '../../base/host-contract.ts';
 import type { HostContext } from './context.ts';
 import { appRows } from './status.ts';
 
-const POLL_MS = 200;
+const POLL_MS = 100;
 
 /** Why the app is not healthy yet, or undefined when it is (pure: one status row, the clock). */
 export function notYet(row: AppStatus | undefined, health: Health, now: number): { why: string; hopeless: boolean } | undefined {

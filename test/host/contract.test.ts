@@ -39,8 +39,8 @@ t.test('schemas: requests and answers as both sides read them', async (t) => {
 
 t.test('restart and schedule per mode: mapped for init, or refused naming supervisor mode', async (t) => {
   t.match(entrySpec('/b', { policy: 'no' }, undefined, 'init'), { once: true, restart: 'no' }, 'no: sysvinit\'s once');
-  t.throws(() => entrySpec('/b', { policy: 'no' }, undefined, 'init', 'busybox'), /restart "no" needs supervisor mode on a busybox init \(it runs "once" entries at boot only\)/);
-  t.match(entrySpec('/b', { policy: 'no' }, undefined, 'supervisor', 'busybox'), { once: true }, 'busybox under the supervisor: fine');
+  t.throws(() => entrySpec('/b', { policy: 'no' }, undefined, 'init', () => 'busybox'), /restart "no" needs supervisor mode on a busybox init \(it runs "once" entries at boot only\)/);
+  t.match(entrySpec('/b', { policy: 'no' }, undefined, 'supervisor', () => 'busybox'), { once: true }, 'busybox under the supervisor: fine');
   t.match(entrySpec('/b', { policy: 'unless-stopped' }, undefined, 'init'), { once: false, restart: 'unless-stopped' }, 'unless-stopped: respawn');
   t.throws(() => entrySpec('/b', { policy: 'on-failure', max: 2 }, undefined, 'init'), /restart "on-failure:2" needs supervisor mode .*set vz_mode: supervisor/);
   t.throws(() => entrySpec('/b', { policy: 'always' }, '* * * * *', 'init'), /schedule "\* \* \* \* \*" needs supervisor mode/);
