@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { INIT_MODE_ANNOTATION } from './mode.ts';
 import type { PolicyConfig } from '../supervisor/policy/index.ts';
@@ -14,6 +14,8 @@ import { initCommand } from '../runch/container/launch.ts';
 import { prepareMountPoints, renderFstab, unmountUnder } from '../runch/container/mounts.ts';
 import { mountNamespaceUsable } from '../runch/container/mountns.ts';
 import { checkId, resolveInRoot } from '../runch/container/paths.ts';
+import { giveStdioTo } from '../runch/container/stdio-owner.ts';
+import { containerProcs, endLeftovers } from '../runch/container/terminate.ts';
 
 export interface ExecOptions {
   bundle: string;
@@ -34,6 +36,42 @@ function note(logPath: string, message: string): void {
   }
 }
 
+/**
+ * The previous run's leftovers (a worker re-parented to init, a job that setsid()ed): ended (TERM, timeout, KILL)
+ * before this run starts, so none still holds its port or its files. Under the id's lock; a live previous run is
+ * not a leftover (prepare refuses it).
+ */
+async function endPrevious(store: StateStore, id: string, logPath: string): Promise<void> {
+  await withLock(store.lockPath(id), `container "${id}"`, async () => {
+    if (!store.exists(id)) return;
+    let previous;
+    try {
+      previous = store.load(id);
+    } catch {
+      return; // a damaged state: prepare says so
+    }
+    if (previous.status !== 'stopped') return;
+    const left = containerProcs(previous).length;
+    if (left === 0) return;
+    const ended = await endLeftovers(previous);
+    note(logPath, `${id}: ${left} process(es) of the previous run were still there: ${ended === 'killed' ? 'killed after the timeout' : 'ended'}`);
+  });
+}
+
+/**
+ * The container's log, opened as its stdout will be, given to the program's uid: a program that is not root
+ * reopens /dev/stdout (/proc/self/fd/1), which checks the file's own permissions.
+ */
+function giveLog(logPath: string, uid: number, gid: number): void {
+  if (uid === 0) return;
+  const fd = openSync(logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  try {
+    giveStdioTo([fd], uid, gid);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The state a container exec'd in this very process will have: our pid, our start time (execve keeps both). */
 async function prepare(store: StateStore, id: string, options: ExecOptions) {
   return withLock(store.lockPath(id), `container "${id}"`, async () => {
@@ -42,6 +80,7 @@ async function prepare(store: StateStore, id: string, options: ExecOptions) {
       if (previous.status !== 'stopped' && previous.pid !== process.pid)
         throw new VzError('exists', `container "${id}" is already running as pid ${previous.pid} (not started by init?): stop it with "runch kill ${id}" first`);
       if (!previous.mountNamespace) await unmountUnder(previous.rootfs);
+      if (previous.status === 'stopped') await endLeftovers(previous); // one forked while the backoff ran
     }
     const spec = loadBundle(options.bundle);
     const mountNamespace = await mountNamespaceUsable(store.root);
@@ -68,6 +107,7 @@ async function prepare(store: StateStore, id: string, options: ExecOptions) {
     if (spec.ignored.length > 0) note(options.logPath, `${id}: ignored from config.json: ${spec.ignored.join(', ')}`);
     if (Object.values(spec.hooks ?? {}).some((list) => Array.isArray(list) && list.length > 0))
       note(options.logPath, `${id}: hooks are not run in init mode (nothing of runch stays to run them)`);
+    giveLog(options.logPath, spec.uid, spec.gid);
     return initCommand(spec, { fstab: store.fstab(id), fifo: '', mountNamespace });
   });
 }
@@ -80,6 +120,12 @@ export async function execContainer(store: StateStore, id: string, options: Exec
   checkId(id);
   store.ensureRoot();
   mkdirSync(dirname(options.logPath), { recursive: true });
+  try {
+    await endPrevious(store, id, options.logPath);
+  } catch (error) {
+    note(options.logPath, `${id}: ${(error as Error).message}`);
+    throw error;
+  }
   const { delayMs, tally } = decideSpawn(readTally(store, id), Date.now(), options.policy);
   // A stop finds this runch, while it waits and prepares, by the pid and start time it leaves here (no state yet).
   await writeTally(store, id, { ...tally, waiter: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 } });

@@ -11,7 +11,8 @@ import { initCommand } from './launch.ts';
 import { prepareMountPoints, renderFstab, unmountUnder } from './mounts.ts';
 import { mountNamespaceUsable } from './mountns.ts';
 import { checkId, resolveInRoot } from './paths.ts';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readlinkSync } from 'node:fs';
+import { giveStdioTo } from './stdio-owner.ts';
 
 /** A stdio slot of the container: runch's own, none, or an open file descriptor (a log file). */
 export type Stdio = 'inherit' | 'ignore' | 'pipe' | number;
@@ -51,10 +52,19 @@ function waitMounted(child: ChildProcess): Promise<void> {
   });
 }
 
+function ownNamespace(pid: number): string | undefined {
+  try {
+    const ns = readlinkSync(`/proc/${pid}/ns/mnt`);
+    return ns === readlinkSync('/proc/self/ns/mnt') ? undefined : ns;
+  } catch {
+    return undefined;
+  }
+}
+
 /** runtime-spec `create`: the container's process exists, mounted and chrooted-to-be, waiting for `start`. */
 export async function createContainer(store: StateStore, id: string, options: CreateOptions): Promise<Created> {
   checkId(id);
-  const spec = loadBundle(options.bundle);
+  const spec = loadBundle(options.bundle, { processOptional: true }); // the runtime spec: only start needs process
   store.ensureRoot();
   return withLock(store.lockPath(id), `container "${id}"`, () => createLocked(store, id, spec, options));
 }
@@ -89,6 +99,7 @@ export async function createLocked(store: StateStore, id: string, spec: Containe
       mkdirSync(resolveInRoot(spec.rootfs, spec.cwd, 'process.cwd'), { recursive: true, mode: 0o755 });
       const command = initCommand(spec, { fstab: store.fstab(id), fifo: store.fifo(id), mountNamespace });
       const stdio = options.stdio ?? ['inherit', 'inherit', 'inherit'];
+      giveStdioTo(stdio.slice(1).flatMap((slot, i) => (slot === 'inherit' ? [i + 1] : typeof slot === 'number' ? [slot] : [])), spec.uid, spec.gid);
       const launched = spawn(command.file, command.args, {
         env: command.env,
         stdio: [...stdio, 'pipe'],
@@ -99,6 +110,8 @@ export async function createLocked(store: StateStore, id: string, spec: Containe
       await waitMounted(launched);
       stored.pid = launched.pid!;
       stored.startTime = processStartTime(launched.pid!) ?? 0;
+      // Its own mount namespace, as the kernel names it: the container's processes are found by it (members.ts).
+      if (mountNamespace) stored.mountNs = ownNamespace(launched.pid!);
       stored.status = 'created';
       await store.save(stored);
       const state: ContainerState = { ...stored, status: 'created' };

@@ -2,13 +2,21 @@ import { VzError } from '../../base/errors.ts';
 import { withLock } from '../../base/lock.ts';
 import type { ContainerState, StateStore } from '../state/store.ts';
 import { runHooksWarning } from './hooks.ts';
-import { containerProcs, terminate } from './terminate.ts';
+import { containerProcs, endLeftovers, terminate } from './terminate.ts';
 import { unmountUnder } from './mounts.ts';
 import { canDelete, refuse } from './status.ts';
 
-/** Remove what a stopped container left: host mounts (no namespace), state; --force kills it first. */
+/**
+ * Remove what a stopped container left: its leftover processes (TERM, timeout, KILL), host mounts (no namespace),
+ * state; --force kills a live one first.
+ */
 export async function deleteStopped(store: StateStore, state: ContainerState, force: boolean): Promise<void> {
-  if (!canDelete(state.status)) {
+  if (canDelete(state.status)) {
+    // Its main process is gone, not necessarily all of it: a daemon's worker or a background job ends here.
+    await endLeftovers(state).catch((error: Error) => {
+      throw new VzError('system', `container "${state.id}": ${error.message}`);
+    });
+  } else {
     if (!force) refuse('delete', state.id, state.status);
     // runc's delete --force: SIGKILL at once (a graceful stop is stopAndDelete's, in stop.ts).
     await terminate(containerProcs(state), { signal: 'SIGKILL', timeoutMs: 5_000, killWaitMs: 0 }).catch((error: Error) => {

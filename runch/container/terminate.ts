@@ -25,9 +25,22 @@ export interface TerminateOptions {
 
 const POLL_MS = 20;
 
-/** Every live process of a container, each with its start time; none when its main process is gone. */
+/** How long leftovers of a run whose main process is gone get between TERM and KILL (delete, a restart, init mode). */
+export const LEFTOVER_TIMEOUT_MS = 3_000;
+
+/**
+ * End what a run left behind once its main process is gone (a worker re-parented to init, a shell's background job):
+ * TERM, LEFTOVER_TIMEOUT_MS, KILL. Nothing to do (no process) is the usual case and costs one /proc scan.
+ */
+export async function endLeftovers(state: ContainerState, timeoutMs = LEFTOVER_TIMEOUT_MS): Promise<'gone' | 'exited' | 'killed'> {
+  return terminate(containerProcs(state), { signal: 'SIGTERM', timeoutMs });
+}
+
+/**
+ * Every live process of a container, each with its start time: its main process while it lives, and every other
+ * (members.ts), also after the main process died (an orphaned worker still serving is the container's).
+ */
 export function containerProcs(state: ContainerState): Proc[] {
-  if (state.status === 'stopped' || !state.pid) return [];
   return containerPids(state).flatMap((pid) => {
     const startTime = pid === state.pid ? state.startTime : processStartTime(pid);
     return startTime === undefined ? [] : [{ pid, startTime }];

@@ -22,6 +22,8 @@ export const storedStateSchema = z.object({
   created: z.string(),
   /** true: the mounts live in the container's own mount namespace and vanish with it. */
   mountNamespace: z.boolean(),
+  /** The container's own mount namespace (readlink /proc/PID/ns/mnt at create): its processes are found by it. */
+  mountNs: z.string().optional(),
   /** Kept for start and delete, which must not depend on the bundle still being there. */
   hooks: hooksSchema,
 });
