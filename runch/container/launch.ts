@@ -1,26 +1,45 @@
-import type { ContainerSpec } from '../oci/load.ts';
+import { dirname, join } from 'node:path';
+import type { ContainerSpec, ProcessSpec } from '../oci/load.ts';
 import { hostBinary } from './hostbin.ts';
+import { mountPlan, type MountStep } from './mounts.ts';
 
 /**
  * The container's first process: a constant script, its data only in positional parameters.
- * $1 mount(8), $2 fstab ("" = no mounts here), $3 exec fifo ("" = exec at once; else made here with $6 mkfifo,
- * saving runch a process), $4 umask, $5 "=PWD" or "-";
- * then the chain. (The container's env is already in place, so no PATH lookup is trusted for host tools.)
+ * $1 mount(8), $2 fstab, $3 exec fifo ("" = exec at once; else made here with $6 mkfifo, saving runch a process),
+ * $4 umask, $5 "=PWD" or "-", $7 ln, $8 mkdir ("" when no step needs them), $9 the command file ("" = the chain is
+ * given here; else `runch start` writes it: config.json had no process at create);
+ * then the mount steps up to "--": "m:N" mount stage N of the fstab, "f:PATH" an empty file (a mount point inside an
+ * earlier mount), "l:PATH" TARGET a symlink; then the chain. (The container's env is already in place, so no PATH
+ * lookup is trusted for host tools.)
  * It mounts (inside its own mount namespace when it has one), reports "mounted" on fd 3, blocks on the fifo
- * until `runch start` opens it, then replaces itself with the chain, so the pid never changes.
+ * until `runch start` opens it, then replaces itself with the chain, so the pid never changes. Its errors go to
+ * fd 3 (runch reports them), or to stderr in init mode (no fifo, no fd 3).
  */
-export const INIT_SCRIPT = `mountbin=$1 fstab=$2 fifo=$3 mask=$4 pwd=$5 mkfifobin=$6; shift 6
+export const INIT_SCRIPT = `mountbin=$1 fstab=$2 fifo=$3 mask=$4 pwd=$5 mkfifobin=$6 lnbin=$7 mkdirbin=$8 cmdfile=$9; shift 9
+[ -n "$fifo" ] || exec 3>&2
+if [ -n "$fifo" ]; then "$mkfifobin" -m 0600 "$fifo" 2>&3 || exit 125; fi
+while [ "$1" != -- ]; do
+  case $1 in
+  m:*) "$mountbin" -a -T "$fstab" -O "X-runch.s\${1#m:}" 2>&3 || exit 125;;
+  f:*) p=\${1#f:}; { [ -d "\${p%/*}" ] || "$mkdirbin" -p -- "\${p%/*}"; } 2>&3 || exit 125; { true >> "$p"; } 2>&3 || exit 125;;
+  l:*) "$lnbin" -s -- "$2" "\${1#l:}" 2>&3 || exit 125; shift;;
+  esac
+  shift
+done
+shift
+if [ -n "$cmdfile" ]; then { true > "$cmdfile"; } 2>&3 || exit 125; fi
 if [ -n "$fifo" ]; then
-  "$mkfifobin" -m 0600 "$fifo" 2>&3 || exit 125
-  if [ -n "$fstab" ]; then "$mountbin" -a -T "$fstab" 2>&3 || exit 125; fi
   echo mounted >&3; exec 3>&-
   echo 0 > "$fifo" || exit 125
-elif [ -n "$fstab" ]; then
-  "$mountbin" -a -T "$fstab" || exit 125
-fi
+else exec 3>&-; fi
+if [ -n "$cmdfile" ]; then . "$cmdfile" || exit 125; [ $# -gt 0 ] || exit 125; fi
 umask "$mask"
 case $pwd in =*) export PWD="\${pwd#=}";; *) unset PWD;; esac
 exec "$@"`;
+// (`true`, not `:`, before a redirection that may fail: dash exits on a special builtin's failed redirection.)
+
+/** Where `runch start` leaves the command of a container created without a process: beside its exec fifo. */
+export const commandFileFor = (fifo: string) => join(dirname(fifo), 'exec.cmd');
 
 function rlimitValue(value: number): string {
   return value >= 2 ** 63 ? 'unlimited' : String(value);
@@ -31,7 +50,7 @@ function rlimitValue(value: number): string {
  * cwd, uid) -> program: each step execs the next, so the program keeps the first pid and nothing of runch stays
  * behind. choom goes first, while the chain still runs as root: lowering the score below 0 needs CAP_SYS_RESOURCE.
  */
-export function execChain(spec: ContainerSpec): string[] {
+export function execChain(spec: ProcessSpec & { rootfs: string }): string[] {
   const chain: string[] = [];
   if (spec.oomScoreAdj !== undefined) chain.push(hostBinary('choom'), '-n', String(spec.oomScoreAdj), '--');
   if (spec.rlimits.length > 0) {
@@ -59,12 +78,35 @@ export interface InitCommand {
   env: Record<string, string>;
 }
 
+function stepArgs(steps: MountStep[]): string[] {
+  return steps.flatMap((step) => ('stage' in step ? [`m:${step.stage}`] : 'file' in step ? [`f:${step.file}`] : [`l:${step.link}`, step.target]));
+}
+
+const maskOf = (spec: ProcessSpec) => spec.umask.toString(8).padStart(4, '0');
+function pwdOf(spec: ProcessSpec): string {
+  const pwd = [...spec.env].reverse().find((e) => e.startsWith('PWD='));
+  return pwd ? `=${pwd.slice(4)}` : '-';
+}
+
 /** The whole command line of the container's first process, ready for spawn or execve. */
 export function initCommand(spec: ContainerSpec, opts: { fstab: string; fifo: string; mountNamespace: boolean }): InitCommand {
-  const pwd = [...spec.env].reverse().find((e) => e.startsWith('PWD='));
+  const steps = opts.fstab ? mountPlan(spec.readonly, spec.mounts, spec.links).steps : [];
+  const needs = (kind: 'file' | 'link') => steps.some((step) => kind in step);
+  // Without a process the chain comes from `runch start`, through the command file: only a created container waits.
+  const cmdfile = spec.processAtStart && opts.fifo ? commandFileFor(opts.fifo) : '';
   const script = [hostBinary('sh', 'a POSIX shell'), '-c', INIT_SCRIPT, 'runch-init', hostBinary('mount'), opts.fstab, opts.fifo];
-  const mask = spec.umask.toString(8).padStart(4, '0');
-  const args = [...script, mask, pwd ? `=${pwd.slice(4)}` : '-', hostBinary('mkfifo', 'coreutils'), ...execChain(spec)];
+  const args = [
+    ...script,
+    maskOf(spec),
+    pwdOf(spec),
+    hostBinary('mkfifo', 'coreutils'),
+    needs('link') ? hostBinary('ln', 'coreutils') : '',
+    needs('file') ? hostBinary('mkdir', 'coreutils') : '',
+    cmdfile,
+    ...stepArgs(steps),
+    '--',
+    ...(cmdfile ? [] : execChain(spec)),
+  ];
   const argv = opts.mountNamespace ? [hostBinary('unshare'), '--mount', '--propagation', 'private', '--', ...args] : args;
   const env: Record<string, string> = {};
   for (const entry of spec.env) {
@@ -72,4 +114,17 @@ export function initCommand(spec: ContainerSpec, opts: { fstab: string; fifo: st
     env[entry.slice(0, at)] = entry.slice(at + 1);
   }
   return { file: argv[0], args: argv.slice(1), env };
+}
+
+/** A value as one word of sh: single quotes, a quote inside as '\''. */
+const shWord = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+
+/**
+ * The command file `runch start` writes for a container created without a process: quoted data the waiting first
+ * process sources, setting its umask, PWD and chain. `env -i` gives the program exactly process.env (the first
+ * process was spawned with none: there was no env to give it at create).
+ */
+export function renderCommandFile(spec: ProcessSpec & { rootfs: string }): string {
+  const chain = [hostBinary('env', 'coreutils'), '-i', '--', ...spec.env, ...execChain(spec)];
+  return `mask=${shWord(maskOf(spec))} pwd=${shWord(pwdOf(spec))}\nset -- ${chain.map(shWord).join(' ')}\n`;
 }

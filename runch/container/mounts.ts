@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { PlannedMount } from '../oci/load.ts';
+import type { PlannedLink, PlannedMount } from '../oci/load.ts';
 
 /** fstab fields are separated by blanks: mount(8) reads octal escapes back. */
 function fstabField(value: string): string {
@@ -8,23 +8,71 @@ function fstabField(value: string): string {
 }
 
 /**
- * All of a container's mounts as one fstab for a single `mount -a -T`: one process instead of one per mount.
- * A read-only root comes first as a read-only bind of the rootfs onto itself, so the other mounts sit on it.
+ * One step of the first process's mounting, in order: `mount -a` of one stage of the fstab, an empty file as the
+ * mount point of a file bind under an earlier mount (/dev/null on a tmpfs /dev), or a symlink (/dev/ptmx).
+ * Pure data, so the launch can be a constant script (or compiled into one).
+ */
+export type MountStep = { stage: number } | { file: string } | { link: string; target: string };
+
+const isUnder = (path: string, dir: string) => path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+
+/**
+ * The stage of each mount and the steps. A stage is a run of mounts that one `mount -a` does in fstab order (a
+ * directory inside an earlier one made by X-mount.mkdir); a file mount point inside a mount of the same run ends it,
+ * so the file is made once its parent is mounted. Usually one stage, two for a tmpfs /dev (its device nodes).
+ */
+export function mountPlan(readonly: boolean, mounts: PlannedMount[], links: PlannedLink[]): { stages: number[]; steps: MountStep[] } {
+  const stages: number[] = [];
+  const steps: MountStep[] = [];
+  let stage = 1;
+  let open = readonly; // the read-only bind of the rootfs opens stage 1
+  let inStage: PlannedMount[] = [];
+  const close = () => {
+    if (open) steps.push({ stage: stage++ });
+    open = false;
+    inStage = [];
+  };
+  for (const m of mounts) {
+    if (m.pointInside && m.targetIsFile) {
+      if (inStage.some((earlier) => isUnder(m.target, earlier.target))) close();
+      steps.push({ file: m.target });
+    }
+    inStage.push(m);
+    stages.push(stage);
+    open = true;
+  }
+  close();
+  for (const l of links) steps.push({ link: l.path, target: l.target });
+  return { stages, steps };
+}
+
+/** The fstab option naming a line's stage: `mount -a -O X-runch.sN` mounts that stage only (X-: never the kernel's). */
+export const stageOption = (stage: number) => `X-runch.s${stage}`;
+
+/**
+ * All of a container's mounts as one fstab, each line tagged with its stage: one `mount -a` per stage instead of
+ * one process per mount. A read-only root comes first as a read-only bind of the rootfs onto itself, so the other
+ * mounts sit on it.
  */
 export function renderFstab(rootfs: string, readonly: boolean, mounts: PlannedMount[]): string {
+  const { stages } = mountPlan(readonly, mounts, []);
   const lines: string[] = [];
-  if (readonly) lines.push([rootfs, rootfs, 'none', 'bind,ro'].map(fstabField).join(' ') + ' 0 0');
-  for (const m of mounts) {
+  if (readonly) lines.push([rootfs, rootfs, 'none', `bind,ro,${stageOption(1)}`].map(fstabField).join(' ') + ' 0 0');
+  for (const [i, m] of mounts.entries()) {
     // X-mount.mkdir: a mount point inside an earlier mount (dev/mqueue on the new /dev) exists only then.
-    const options = [...m.options, ...(m.targetIsFile ? [] : ['X-mount.mkdir'])].join(',') || 'defaults';
+    const options = [...m.options, ...(m.targetIsFile ? [] : ['X-mount.mkdir']), stageOption(stages[i])].join(',');
     lines.push([m.source, m.target, m.type, options].map(fstabField).join(' ') + ' 0 0');
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** Mount points must exist before `mount -a`; a file bind needs an empty file as its mount point. */
+/**
+ * Mount points on the rootfs must exist before `mount -a`; a file bind needs an empty file as its mount point.
+ * Points under an earlier mount are the first process's to make (nothing is written into the rootfs under a tmpfs).
+ */
 export function prepareMountPoints(mounts: PlannedMount[]): void {
   for (const m of mounts) {
+    if (m.pointInside) continue;
     if (m.targetIsFile) {
       mkdirSync(dirname(m.target), { recursive: true });
       closeSync(openSync(m.target, 'a'));

@@ -1,9 +1,13 @@
-import { closeSync, constants, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
+import { writeAtomic } from '../../base/atomic.ts';
 import { VzError } from '../../base/errors.ts';
 import { withLock } from '../../base/lock.ts';
 import { isAlive } from '../../base/proc.ts';
 import type { ContainerState, StateStore } from '../state/store.ts';
+import { loadProcess } from '../oci/load.ts';
 import { runHooks, runHooksWarning } from './hooks.ts';
+import { commandFileFor, renderCommandFile } from './launch.ts';
+import { resolveInRoot } from './paths.ts';
 import { canStart, refuse } from './status.ts';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -36,6 +40,22 @@ function release(fifo: string, state: ContainerState, timeoutMs = 10_000): void 
   }
 }
 
+/**
+ * A container created without a process (its first process waits for a command file): the bundle's config.json must
+ * have one now. Read, checked and written before anything else, so a refusal leaves the container created, as it was:
+ * fix config.json and start again. The runtime spec: "if process is not set, an error MUST be generated".
+ */
+async function giveProcess(state: ContainerState, cmdfile: string): Promise<void> {
+  const proc = loadProcess(state.bundle, state.rootfs);
+  if (!proc)
+    throw new VzError(
+      'invalid-config',
+      `container "${state.id}" has no program to run: config.json of ${state.bundle} has no "process"; add it (at least args, cwd and user), then run "runch start ${state.id}" again`,
+    );
+  mkdirSync(resolveInRoot(state.rootfs, proc.cwd, 'process.cwd'), { recursive: true, mode: 0o755 });
+  await writeAtomic(cmdfile, renderCommandFile({ ...proc, rootfs: state.rootfs }), 0o600); // env may hold secrets
+}
+
 /** runtime-spec `start`: run the user's program in a created container. */
 export async function startContainer(store: StateStore, id: string): Promise<ContainerState> {
   return withLock(store.lockPath(id), `container "${id}"`, () => startLocked(store, store.load(id)));
@@ -47,6 +67,8 @@ export async function startLocked(store: StateStore, state: ContainerState): Pro
   {
     if (!canStart(state.status)) refuse('start', id, state.status);
     const hooks = state.hooks;
+    const cmdfile = commandFileFor(store.fifo(id));
+    if (existsSync(cmdfile)) await giveProcess(state, cmdfile);
     await runHooks('startContainer', hooks, state);
     release(store.fifo(id), state);
     rmSync(store.fifo(id), { force: true });

@@ -5,7 +5,7 @@ import { VzError } from '../../base/errors.ts';
 import { findProgram, resolveInRoot } from '../container/paths.ts';
 import { ARCH_CHROOT_MOUNTS, RESOLV_CONF } from './defaults.ts';
 import { ignoredFields } from './ignored.ts';
-import { configSchema, type OciConfig, type OciHooks, type Rlimit } from './schema.ts';
+import { type BundleConfig, bundleConfigSchema, type OciHooks, type OciProcess, type Rlimit } from './schema.ts';
 
 /** A mount as runch performs it: host paths resolved, options ready for mount(8). */
 export interface PlannedMount {
@@ -17,13 +17,22 @@ export interface PlannedMount {
   options: string[];
   /** A file bind mount needs a file, not a directory, as its mount point. */
   targetIsFile: boolean;
+  /**
+   * The mount point lies under an earlier mount of this list (dev/pts on a tmpfs /dev, a bind into a tmpfs /data):
+   * it exists only once that one is mounted, so the container's first process makes it, never the host.
+   */
+  pointInside: boolean;
 }
 
-/** The runtime's own validated view of a bundle: converted once, at the edge. */
-export interface ContainerSpec {
-  bundle: string;
-  rootfs: string;
-  readonly: boolean;
+/** A symlink the container's first process makes once every mount is in place (/dev/ptmx -> pts/ptmx). */
+export interface PlannedLink {
+  /** Host path inside the rootfs. */
+  path: string;
+  target: string;
+}
+
+/** What runs: config.json's `process`, checked against the rootfs. */
+export interface ProcessSpec {
   args: string[];
   env: string[];
   cwd: string;
@@ -35,7 +44,22 @@ export interface ContainerSpec {
   /** /proc/PID/oom_score_adj for the program, when the config sets one. */
   oomScoreAdj?: number;
   noNewPrivileges: boolean;
+}
+
+/**
+ * The runtime's own validated view of a bundle: converted once, at the edge. With `processAtStart` (config.json had
+ * no process at create, which the runtime spec allows) the process fields are an empty placeholder (no args, cwd /):
+ * `runch start` reads the process then.
+ */
+export interface ContainerSpec extends ProcessSpec {
+  bundle: string;
+  rootfs: string;
+  readonly: boolean;
+  processAtStart: boolean;
+  /** In the order they are mounted: config.json's list, then the default devices of a tmpfs /dev. */
   mounts: PlannedMount[];
+  /** Made after every mount. */
+  links: PlannedLink[];
   hooks: OciHooks;
   annotations: Record<string, string>;
   ignored: string[];
@@ -51,14 +75,14 @@ function describeIssue(error: z.ZodError, raw: unknown): string {
   return `config.json: ${path || '(top level)'}: ${issue.message} (${got}); fix it in config.json`;
 }
 
-export function parseConfig(text: string): { config: OciConfig; raw: Record<string, unknown> } {
+export function parseConfig(text: string): { config: BundleConfig; raw: Record<string, unknown> } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     throw new VzError('invalid-config', `config.json is not valid JSON (${(error as Error).message}): fix its syntax`);
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = bundleConfigSchema.safeParse(raw);
   if (!parsed.success) throw new VzError('invalid-config', describeIssue(parsed.error, raw));
   return { config: parsed.data, raw: raw as Record<string, unknown> };
 }
@@ -126,9 +150,46 @@ function rootfsOf(bundle: string, rootPath: string): string {
   return real;
 }
 
-const DEV_TMPFS = { type: 'devtmpfs', source: 'udev', options: ['mode=0755', 'nosuid'] };
+/** The nodes the runtime spec's "Default Devices" list; bound from the host's own nodes (see devices below). */
+const DEFAULT_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+/** runc's setupPtmx and setupDevSymlinks. */
+const DEFAULT_LINKS: [string, string][] = [
+  ['ptmx', 'pts/ptmx'],
+  ['fd', '/proc/self/fd'],
+  ['stdin', '/proc/self/fd/0'],
+  ['stdout', '/proc/self/fd/1'],
+  ['stderr', '/proc/self/fd/2'],
+];
 
-function planMounts(config: OciConfig, bundle: string, rootfs: string): PlannedMount[] {
+const isUnder = (path: string, dir: string) => path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+
+/**
+ * A tmpfs /dev (runc's spec template) is the container's own empty /dev: it gets the runtime spec's default devices,
+ * /dev/ptmx -> pts/ptmx and the fd links, as runc gives them. The devices are bind mounts of the host's own nodes
+ * (what runc does when it may not mknod): a bind works wherever runch can mount at all, while mknod needs CAP_MKNOD
+ * and a device cgroup that allows it, which an OpenVZ or LXC guest may refuse; the node is then exactly the host's.
+ * A path config.json mounts something on itself is left to that mount. Any other /dev (the host's devtmpfs of the
+ * default set, a bind, the rootfs's own directory) already has its nodes and is left alone.
+ */
+function devices(planned: PlannedMount[]): { mounts: PlannedMount[]; links: PlannedLink[] } {
+  const dev = planned.findLast((m) => m.destination.replace(/\/+$/, '') === '/dev');
+  if (!dev || dev.type !== 'tmpfs') return { mounts: [], links: [] };
+  const taken = new Set(planned.map((m) => m.destination.replace(/\/+$/, '')));
+  const mounts = DEFAULT_DEVICES.filter((name) => !taken.has(`/dev/${name}`)).map((name) => ({
+    source: `/dev/${name}`,
+    target: join(dev.target, name),
+    destination: `/dev/${name}`,
+    type: 'none',
+    options: ['bind'],
+    targetIsFile: true,
+    pointInside: true,
+  }));
+  const links = DEFAULT_LINKS.filter(([name]) => !taken.has(`/dev/${name}`)).map(([name, target]) => ({ path: join(dev.target, name), target }));
+  return { mounts, links };
+}
+
+/** config.json's mounts exactly as listed and in that order (the default set when it lists none), then /dev's devices. */
+function planMounts(config: BundleConfig, bundle: string, rootfs: string): { mounts: PlannedMount[]; links: PlannedLink[] } {
   const declared = config.mounts && config.mounts.length > 0 ? config.mounts : ARCH_CHROOT_MOUNTS;
   const wanted = declared.some((m) => m.destination === RESOLV_CONF.destination) ? declared : [...declared, RESOLV_CONF];
   const planned: PlannedMount[] = [];
@@ -137,9 +198,6 @@ function planMounts(config: OciConfig, bundle: string, rootfs: string): PlannedM
     let source = mount.source ?? type;
     let options = [...(mount.options ?? [])];
     if (type === 'cgroup' || type === 'cgroup2') continue; // no cgroups in a chroot: reported with linux.*
-    // A tmpfs /dev (runc's default) has no device nodes without a device list runch cannot honour:
-    // use the host's devtmpfs, as arch-chroot does.
-    if (mount.destination === '/dev' && type === 'tmpfs') ({ type, source, options } = { ...DEV_TMPFS, options: [...DEV_TMPFS.options] });
     const isBind = type === 'bind' || options.includes('bind') || options.includes('rbind');
     if (isBind) {
       type = 'none';
@@ -164,24 +222,19 @@ function planMounts(config: OciConfig, bundle: string, rootfs: string): PlannedM
     // Propagation flags are meaningless without a namespace of the container's own.
     options = options.filter((o) => !/^r?(shared|slave|private|unbindable)$/.test(o) && o !== 'tmpcopyup');
     const target = resolveInRoot(rootfs, mount.destination, `mounts[${index}].destination`);
-    planned.push({ source, target, destination: mount.destination, type, options, targetIsFile });
+    const pointInside = planned.some((earlier) => isUnder(target, earlier.target));
+    planned.push({ source, target, destination: mount.destination, type, options, targetIsFile, pointInside });
   }
-  return planned;
+  const dev = devices(planned);
+  return { mounts: [...planned, ...dev.mounts], links: dev.links };
 }
 
-/** Load, validate and convert a bundle's config.json; every failure names the field and the fix. */
-export function loadBundle(bundleArg: string): ContainerSpec {
-  const bundle = resolve(bundleArg);
-  const { config, raw } = parseConfig(readConfig(bundle));
-  const rootfs = rootfsOf(realpathSync(bundle), config.root.path);
-  const proc = config.process;
+/** config.json's process, checked against the rootfs: the program is there and executable, cwd stays inside. */
+function processSpec(proc: OciProcess, rootfs: string): ProcessSpec {
   const env = proc.env ?? [];
   resolveInRoot(rootfs, proc.cwd, 'process.cwd');
   findProgram(rootfs, proc.args[0], env, proc.cwd);
   return {
-    bundle: realpathSync(bundle),
-    rootfs,
-    readonly: config.root.readonly ?? false,
     args: proc.args,
     env,
     cwd: proc.cwd,
@@ -192,7 +245,41 @@ export function loadBundle(bundleArg: string): ContainerSpec {
     rlimits: proc.rlimits ?? [],
     oomScoreAdj: proc.oomScoreAdj,
     noNewPrivileges: proc.noNewPrivileges ?? false,
-    mounts: planMounts(config, realpathSync(bundle), rootfs),
+  };
+}
+
+/** What a container created without a process holds until start: nothing to run yet. */
+const NO_PROCESS: ProcessSpec = { args: [], env: [], cwd: '/', uid: 0, gid: 0, additionalGids: [], umask: 0o022, rlimits: [], noNewPrivileges: false };
+
+const MISSING_PROCESS = 'config.json: process: is missing, and it says what to run: add "process" (at least args, cwd and user)';
+
+/**
+ * `runch start` of a container created without a process: the bundle's config.json as it is now must have one.
+ * Only `process` is read; the root and the mounts stay as create set them up. undefined: it still has none.
+ */
+export function loadProcess(bundle: string, rootfs: string): ProcessSpec | undefined {
+  const { config } = parseConfig(readConfig(bundle));
+  return config.process ? processSpec(config.process, rootfs) : undefined;
+}
+
+/**
+ * Load, validate and convert a bundle's config.json; every failure names the field and the fix. `process` is
+ * required unless `processOptional` (create, whose program start may bring: the runtime spec's lifecycle).
+ */
+export function loadBundle(bundleArg: string, options: { processOptional?: boolean } = {}): ContainerSpec {
+  const bundle = resolve(bundleArg);
+  const { config, raw } = parseConfig(readConfig(bundle));
+  const rootfs = rootfsOf(realpathSync(bundle), config.root.path);
+  if (!config.process && !options.processOptional) throw new VzError('invalid-config', `${MISSING_PROCESS} (only "runch create" goes without one)`);
+  const { mounts, links } = planMounts(config, realpathSync(bundle), rootfs);
+  return {
+    bundle: realpathSync(bundle),
+    rootfs,
+    readonly: config.root.readonly ?? false,
+    ...(config.process ? processSpec(config.process, rootfs) : NO_PROCESS),
+    processAtStart: !config.process,
+    mounts,
+    links,
     hooks: config.hooks ?? {},
     annotations: config.annotations ?? {},
     ignored: ignoredFields(raw),

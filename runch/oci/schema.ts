@@ -107,7 +107,15 @@ export const configSchema = z.looseObject({
   annotations: z.record(z.string(), z.string()).optional(),
 });
 
+/**
+ * config.json as the runtime spec allows it at create: `process` is optional there, only `start` needs it.
+ * configSchema (process required) stays the shape of a config that can run, as `runch spec` and vzimage write it.
+ */
+export const bundleConfigSchema = configSchema.extend({ process: processSchema.optional() });
+
 export type OciConfig = z.infer<typeof configSchema>;
+export type BundleConfig = z.infer<typeof bundleConfigSchema>;
+export type OciProcess = z.infer<typeof processSchema>;
 export type OciMount = z.infer<typeof mountSchema>;
 export type OciHook = z.infer<typeof hookSchema>;
 export type OciHooks = z.infer<typeof hooksSchema>;
