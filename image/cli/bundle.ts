@@ -1,9 +1,10 @@
 import { VzError } from '../../base/errors.ts';
 import { parseRlimit } from '../../runch/oci/rlimit-text.ts';
 import { makeBundle } from '../bundle.ts';
-import { parseUser, type Command } from './run.ts';
+import { parseUser } from './run.ts';
+import { defineVerb } from '../../base/cli.ts';
 
-export const bundleCommand: Command = {
+export const bundleCommand = defineVerb({
   name: 'bundle',
   summary: 'make an OCI bundle (rootfs + config.json from runch\'s spec template) that runch runs',
   usage:
@@ -22,12 +23,12 @@ export const bundleCommand: Command = {
     if (rootfs === undefined || outDir === undefined) throw new VzError('usage', `bundle: usage: ${this.usage.split('\n')[0]}`);
     const { bundle } = await makeBundle(rootfs, outDir, {
       args,
-      env: values.env as string[],
-      user: values.user === undefined ? undefined : parseUser(values.user as string),
-      cwd: values.cwd as string | undefined,
-      rlimits: (values.rlimit as string[]).map((text) => parseRlimit(text)),
+      env: values.env,
+      user: values.user === undefined ? undefined : parseUser(values.user),
+      cwd: values.cwd,
+      rlimits: values.rlimit.map((text) => parseRlimit(text)),
     });
     process.stderr.write(`vzimage: bundle ${bundle} (run it: runch run --bundle ${bundle} ID)\n`);
     return 0;
   },
-};
+});

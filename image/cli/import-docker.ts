@@ -1,8 +1,8 @@
 import { VzError } from '../../base/errors.ts';
 import { importDocker } from '../unpack.ts';
-import type { Command } from './run.ts';
+import { defineVerb } from '../../base/cli.ts';
 
-export const importDockerCommand: Command = {
+export const importDockerCommand = defineVerb({
   name: 'import-docker',
   summary: 'turn a `docker export` tarball into a rootfs (same safety checks as unpack)',
   usage:
@@ -17,4 +17,4 @@ export const importDockerCommand: Command = {
     process.stderr.write(`vzimage: ${result.entries} entries from ${file} into ${dir}\n`);
     return 0;
   },
-};
+});

@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import { VzError } from '../../base/errors.ts';
 import { lddTrace } from '../ldd-trace.ts';
 import { writeSpec } from '../spec.ts';
-import { parseUser, type Command } from './run.ts';
+import { parseUser } from './run.ts';
+import { defineVerb } from '../../base/cli.ts';
 
-export const lddTraceCommand: Command = {
+export const lddTraceCommand = defineVerb({
   name: 'ldd-trace',
   summary: 'copy programs, their loader and shared libraries (and NSS modules) into a new minimal rootfs',
   usage:
@@ -22,12 +23,12 @@ export const lddTraceCommand: Command = {
     const [dir, ...programs] = positionals;
     if (dir === undefined || programs.length === 0) throw new VzError('usage', `ldd-trace needs a directory and at least one program; usage: ${this.usage.split('\n')[0]}`);
     if (values.nss && values['no-nss']) throw new VzError('usage', 'ldd-trace: give --nss or --no-nss, not both');
-    const user = values.user === undefined ? undefined : { name: values['user-name'] as string, ...parseUser(values.user as string) };
+    const user = values.user === undefined ? undefined : { name: values['user-name'], ...parseUser(values.user) };
     if (user && !/^[a-z_][a-z0-9_-]*$/.test(user.name)) throw new VzError('usage', `--user-name "${user.name}" must be a lower-case login name such as app`);
     const result = await lddTrace(dir, programs, { user, nss: values.nss ? 'yes' : values['no-nss'] ? 'no' : 'auto' });
-    const spec = (values.output as string | undefined) ?? `${resolve(dir)}.spec`;
+    const spec = values.output ?? `${resolve(dir)}.spec`;
     await writeSpec(spec, result.paths);
     process.stderr.write(`ldd-trace: ${result.paths.length} paths (${result.machines.join(', ') || 'static'}${result.nss !== 'none' ? `, NSS for ${result.nss}` : ''}) into ${dir}; spec ${spec}\n`);
     return 0;
   },
-};
+});

@@ -1,9 +1,9 @@
 import { VzError } from '../../base/errors.ts';
-import { COMPRESSIONS, type Compression } from '../compression.ts';
+import { COMPRESSIONS } from '../compression.ts';
 import { pack } from '../pack.ts';
-import type { Command } from './run.ts';
+import { defineVerb } from '../../base/cli.ts';
 
-export const packCommand: Command = {
+export const packCommand = defineVerb({
   name: 'pack',
   summary: 'pack a bundle into a flat tarball named by its sha256, with a manifest beside it',
   usage:
@@ -18,11 +18,11 @@ export const packCommand: Command = {
   async run({ values, positionals }) {
     const [bundle, ...rest] = positionals;
     if (bundle === undefined || rest.length > 0) throw new VzError('usage', `pack: usage: ${this.usage.split('\n')[0]}`);
-    const compression = values.compress as Compression;
-    if (!COMPRESSIONS.includes(compression)) throw new VzError('usage', `--compress "${compression}" is unknown: use ${COMPRESSIONS.join(', ')}`);
-    const result = await pack(bundle, values.output as string, { app: values.app as string | undefined, compression });
+    const compression = COMPRESSIONS.find((c) => c === values.compress);
+    if (!compression) throw new VzError('usage', `--compress "${values.compress}" is unknown: use ${COMPRESSIONS.join(', ')}`);
+    const result = await pack(bundle, values.output, { app: values.app, compression });
     process.stdout.write(`${result.path}\n`);
     process.stderr.write(`vzimage: ${result.manifest.app} ${result.digest} (${result.manifest.size} bytes, ${compression}); manifest ${result.manifestPath}\n`);
     return 0;
   },
-};
+});

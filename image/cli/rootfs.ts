@@ -2,9 +2,10 @@ import { VzError } from '../../base/errors.ts';
 import { rootfsFromSpec } from '../rootfs.ts';
 import { writeSkeleton } from '../skeleton.ts';
 import { readSpec } from '../spec.ts';
-import { parseUser, type Command } from './run.ts';
+import { parseUser } from './run.ts';
+import { defineVerb } from '../../base/cli.ts';
 
-export const rootfsCommand: Command = {
+export const rootfsCommand = defineVerb({
   name: 'rootfs',
   summary: 'build a rootfs from a spec (the host paths to copy, one per line)',
   usage:
@@ -17,7 +18,7 @@ export const rootfsCommand: Command = {
     const [sub, spec, dir, ...rest] = positionals;
     if (sub !== 'from-spec' || spec === undefined || dir === undefined || rest.length > 0)
       throw new VzError('usage', `rootfs: usage: ${this.usage.split('\n')[0]}`);
-    const user = values.user === undefined ? undefined : { name: values['user-name'] as string, ...parseUser(values.user as string) };
+    const user = values.user === undefined ? undefined : { name: values['user-name'], ...parseUser(values.user) };
     if (user && !/^[a-z_][a-z0-9_-]*$/.test(user.name)) throw new VzError('usage', `--user-name "${user.name}" must be a lower-case login name such as app`);
     const paths = readSpec(spec);
     // A program that resolves names (NSS modules or nsswitch.conf in its spec) gets a neutral hosts file.
@@ -30,4 +31,4 @@ export const rootfsCommand: Command = {
     process.stderr.write(`vzimage: ${result.paths.length} paths into ${dir}${extra.join('')}\n`);
     return 0;
   },
-};
+});

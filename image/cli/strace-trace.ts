@@ -1,9 +1,9 @@
 import { VzError } from '../../base/errors.ts';
 import { writeSpec } from '../spec.ts';
 import { straceTrace } from '../strace-trace.ts';
-import type { Command } from './run.ts';
+import { defineVerb } from '../../base/cli.ts';
 
-export const straceTraceCommand: Command = {
+export const straceTraceCommand = defineVerb({
   name: 'strace-trace',
   summary: 'run a command under strace -f and write the spec of every file it used',
   usage:
@@ -16,11 +16,11 @@ export const straceTraceCommand: Command = {
     const result = await straceTrace(positionals);
     for (const { path, why } of result.leftOut) process.stderr.write(`strace-trace: left out ${path}: ${why}\n`);
     for (const warning of result.warnings) process.stderr.write(`strace-trace: warning: ${warning}\n`);
-    const spec = values.output as string | undefined;
+    const spec = values.output;
     if (spec !== undefined) await writeSpec(spec, result.paths);
     else process.stdout.write(result.paths.map((p) => `${p}\n`).join(''));
     if (result.exitCode !== 0) process.stderr.write(`strace-trace: ${positionals[0]} exited with ${result.exitCode}; the spec may miss what it did not reach\n`);
     else if (spec !== undefined) process.stderr.write(`strace-trace: ${result.paths.length} paths in ${spec}\n`);
     return result.exitCode;
   },
-};
+});

@@ -1,8 +1,8 @@
 import { VzError } from '../../base/errors.ts';
 import { unpack } from '../unpack.ts';
-import type { Command } from './run.ts';
+import { defineVerb } from '../../base/cli.ts';
 
-export const unpackCommand: Command = {
+export const unpackCommand = defineVerb({
   name: 'unpack',
   summary: 'verify an image\'s sha256, then extract it safely into a new directory',
   usage:
@@ -13,8 +13,8 @@ export const unpackCommand: Command = {
   async run({ values, positionals }) {
     const [image, dir, ...rest] = positionals;
     if (image === undefined || dir === undefined || rest.length > 0) throw new VzError('usage', `unpack: usage: ${this.usage.split('\n')[0]}`);
-    const result = await unpack(image, dir, { expectedDigest: values.digest as string | undefined });
+    const result = await unpack(image, dir, { expectedDigest: values.digest });
     process.stderr.write(`vzimage: ${result.entries} entries of ${result.digest} into ${dir}\n`);
     return 0;
   },
-};
+});
