@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
+import { chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { writeAtomic } from '../../base/atomic.ts';
 import { VzError } from '../../base/errors.ts';
 import { withLock } from '../../base/lock.ts';
@@ -41,6 +41,23 @@ function release(fifo: string, state: ContainerState, timeoutMs = 10_000): void 
 }
 
 /**
+ * What create does for a process it knows (stdio-owner.ts, as runc's fixStdioPermissions), done here for one that
+ * arrives at start: the waiting process's stdout and stderr, when a regular file or a pipe, go to the program's uid,
+ * so a program that is not root can reopen /dev/stdout. Through /proc/PID/fd: those are its files, not runch's.
+ */
+function giveWaitingStdio(pid: number, uid: number, gid: number): void {
+  for (const fd of [1, 2]) {
+    const path = `/proc/${pid}/fd/${fd}`;
+    try {
+      const info = statSync(path);
+      if ((info.isFile() || info.isFIFO()) && (info.uid !== uid || info.gid !== gid)) chownSync(path, uid, gid);
+    } catch {
+      // closed, or the process is gone: release reports that
+    }
+  }
+}
+
+/**
  * A container created without a process (its first process waits for a command file): the bundle's config.json must
  * have one now. Read, checked and written before anything else, so a refusal leaves the container created, as it was:
  * fix config.json and start again. The runtime spec: "if process is not set, an error MUST be generated".
@@ -53,6 +70,7 @@ async function giveProcess(state: ContainerState, cmdfile: string): Promise<void
       `container "${state.id}" has no program to run: config.json of ${state.bundle} has no "process"; add it (at least args, cwd and user), then run "runch start ${state.id}" again`,
     );
   mkdirSync(resolveInRoot(state.rootfs, proc.cwd, 'process.cwd'), { recursive: true, mode: 0o755 });
+  if (proc.uid !== 0) giveWaitingStdio(state.pid, proc.uid, proc.gid);
   await writeAtomic(cmdfile, renderCommandFile({ ...proc, rootfs: state.rootfs }), 0o600); // env may hold secrets
 }
 

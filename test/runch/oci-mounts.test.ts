@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
@@ -164,4 +164,23 @@ t.test('issue 11: a process given at start is checked there, naming its field; t
   t.equal(bad.exitCode, 1);
   t.match(bad.stderr, /process\.args\[0\] "no-such-program" is not an executable file/);
   t.equal(JSON.parse((await runch(root, ['state', 'q1'])).stdout).status, 'created');
+});
+
+t.test('issue 11: a process given at start as a non-root user can reopen its /dev/stdout', async (t) => {
+  const dir = scratch(t);
+  const root = join(dir, 'root');
+  const program = { args: ['sh', '-c', 'echo out > /dev/stdout && echo reopened > /out/result'], user: { uid: 65534, gid: 65534 } };
+  const bundle = busyboxBundle(join(dir, 'b'), program);
+  mkdirSync(join(bundle, 'rootfs/out'));
+  chmodSync(join(bundle, 'rootfs/out'), 0o777);
+  const { process: _process, ...withoutProcess } = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(withoutProcess));
+  const created = await runch(root, ['create', '--bundle', bundle, 'u1']);
+  t.teardown(() => runch(root, ['delete', '--force', 'u1']));
+  t.equal(created.exitCode, 0, created.stderr);
+  writeConfig(bundle, program);
+  const started = await runch(root, ['start', 'u1']);
+  t.equal(started.exitCode, 0, started.stderr);
+  t.equal(await waitStopped(root, 'u1'), 'stopped');
+  t.equal(readFileSync(join(bundle, 'rootfs/out/result'), 'utf8'), 'reopened\n');
 });
