@@ -1,15 +1,16 @@
-import { mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { processStartTime } from '../../base/proc.ts';
 import type { StateStore } from '../../runch/state/store.ts';
 import type { PolicyConfig } from '../policy/index.ts';
 import { type SupervisorState, type UnitRecord, readState, writeState, writeStateSync } from '../state/file.ts';
-import { type TableEntry, type TableError, readTable } from '../table/index.ts';
+import { type TableEntry, type TableError, parseTable, readTable } from '../table/index.ts';
 import { loadState, remove } from './runtime.ts';
 import { nodeCronScheduler } from './cron.ts';
 import { Unit, type UnitContext, actionText } from './unit.ts';
 import { AdoptWatch, LogWatch } from './watch.ts';
+import { SETTLE_MS, TableSettle, snapshotTable } from './settle.ts';
 
 export interface SupervisorOptions {
   store: StateStore;
@@ -33,6 +34,7 @@ export class Supervisor {
   readonly units = new Map<string, Unit>();
   #tableErrors: TableError[] = [];
   #tableStamp = '';
+  readonly #settle = new TableSettle(SETTLE_MS, () => this.refresh(false));
   #stopping = false;
   #writing = false;
   #dirty = false;
@@ -136,19 +138,30 @@ export class Supervisor {
     await unit.converge();
   }
 
-  /** Table changed (watch, SIGHUP, or a unit's check before a restart): apply only the differences. */
+  /**
+   * Table changed (watch, SIGHUP, or a unit's check before a restart): apply only the differences, once the file has
+   * stood still (settle.ts; SIGHUP's `force` applies at once). A 0-byte table while containers run is a write in
+   * progress, never "stop everything"; an unreadable one changes nothing. Either says so in one log line.
+   */
   refresh(force: boolean, retryInvalid = false): void {
     if (this.#stopping) return;
-    const stamp = this.#stamp();
-    if (!force && stamp === this.#tableStamp) return;
-    this.#tableStamp = stamp;
-    let table;
-    try {
-      table = readTable(this.#o.table);
-    } catch (error) {
-      this.#o.log.error({ event: 'table-unreadable', err: (error as Error).message }, 'table unreadable: nothing changed');
+    const snapshot = snapshotTable(this.#o.table);
+    if (!force && snapshot.stamp === this.#tableStamp) {
+      this.#settle.cancel(); // back to what is applied (a change undone): nothing to wait for
       return;
     }
+    if (!force && !this.#settle.offer(snapshot)) return;
+    this.#settle.cancel();
+    this.#tableStamp = snapshot.stamp;
+    if (snapshot.error !== undefined) {
+      this.#o.log.error({ event: 'table-unreadable', err: `cannot read the table ${this.#o.table}: ${snapshot.error}` }, 'table unreadable: nothing changed');
+      return;
+    }
+    if (snapshot.text === '' && [...this.units.values()].some((unit) => !unit.removed)) {
+      this.#o.log.error({ event: 'table-empty', table: this.#o.table }, 'table is empty (a write in progress?): nothing changed; to stop every container remove their lines and keep a comment, or delete the file');
+      return;
+    }
+    const table = parseTable(snapshot.text ?? '');
     this.#setErrors(table.errors);
     const inTable = new Set(table.entries.map((e) => e.id));
     const errorIds = new Map(table.errors.filter((e) => e.id).map((e) => [e.id!, e.message]));
@@ -196,12 +209,7 @@ export class Supervisor {
   }
 
   #stamp(): string {
-    try {
-      const s = statSync(this.#o.table);
-      return `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch {
-      return 'missing';
-    }
+    return snapshotTable(this.#o.table).stamp;
   }
 
   /** Watch the table's directory (an atomic rename replaces the file's inode, so the file itself cannot be watched). */
@@ -256,6 +264,7 @@ export class Supervisor {
     this.#stopping = true;
     this.#o.log.info({ event: 'supervisor-stop', units: this.units.size }, 'stopping every container');
     this.#watcher?.close();
+    this.#settle.cancel();
     this.#logs.close();
     if (this.#retry) clearTimeout(this.#retry);
     await Promise.all([...this.units.values()].map((unit) => unit.shutdown()));
