@@ -5,19 +5,15 @@ import type { LabHost } from './state.ts';
  * The lab's inventory (ansible's YAML format): one group per vendor, each host with its address and port, the lab
  * key and python for all. What the lab built each host as is recorded for people and tests, never for vz's own
  * decisions (vz detects a host's init on the host): host vars vz_lab_init and vz_lab_tree (the host's root: a tree
- * name, or "machine"), and one group per init, lab_init_<init>, so `--limit lab_init_systemd` reaches those hosts.
+ * name, or "machine"). No group per init: a host's groups are its vendor (newnode and deploy's spread read them so).
  * Written by the `yaml` library, so every value is quoted as YAML needs.
  */
 export function renderLabInventory(hosts: LabHost[], keyFile: string): string {
-  const children: Record<string, { hosts: Record<string, Record<string, unknown> | null> }> = {};
+  const children: Record<string, { hosts: Record<string, Record<string, unknown>> }> = {};
   // Fresh hosts are not hosts yet: `vzmaster newnode` adds them.
   for (const host of hosts.filter((h) => !h.fresh)) {
     children[host.vendor] ??= { hosts: {} };
     children[host.vendor].hosts[host.name] = { ansible_host: host.address, ansible_port: host.port, vz_lab_init: host.init, vz_lab_tree: host.tree ?? 'machine' };
-  }
-  for (const host of hosts.filter((h) => !h.fresh)) {
-    children[`lab_init_${host.init}`] ??= { hosts: {} };
-    children[`lab_init_${host.init}`].hosts[host.name] = null;
   }
   const doc = {
     all: {
@@ -25,5 +21,5 @@ export function renderLabInventory(hosts: LabHost[], keyFile: string): string {
       children,
     },
   };
-  return `# written by vzmaster lab up: the lab's hosts, one group per (simulated) vendor and one per init\n${stringify(doc)}`;
+  return `# written by vzmaster lab up: the lab's hosts, one group per (simulated) vendor\n${stringify(doc)}`;
 }

@@ -5,7 +5,7 @@ import { isAlive, processStartTime, readStat } from '../../base/proc.ts';
 import { sshAnswers } from './addresses.ts';
 import { cgroupPids, makeHostCgroup, removeHostCgroup } from './cgroup.ts';
 import { hostPaths, type LabPaths } from './paths.ts';
-import { lowerRoot, ownRoot, ROOT_SETUP } from './root-host.ts';
+import { lowerRoot, ownRoot, personality, ROOT_SETUP } from './root-host.ts';
 import type { LabHost } from './state.ts';
 
 export const SYSVINIT = process.env.VZ_SYSVINIT ?? '/opt/vz-sysvinit/sbin/init';
@@ -17,8 +17,9 @@ export const BUSYBOX = process.env.VZ_BUSYBOX ?? '/bin/busybox';
  * later mounts (/run, /var, /tmp, /root) cannot hide it whatever it is below; /var is an overlay whose upper layer
  * lives in the fresh /run, with the host's own /var/lib/vz and /var/log bound into it; /usr/local is the host's own
  * too (a fresh host's is empty, see host-dir.ts; the others see the machine's through an overlay whose writes stay
- * in the host dir: newnode installs Node and a runch link there); /dev/console is /dev/null
- * (both inits tcsetattr it; a plain file would be overwritten); init starts in "/", not in the caller's directory,
+ * in the host dir: newnode installs Node and a runch link there); /dev/console is a null device
+ * node of the host's own, in its /run (both inits tcsetattr it; a plain file would be overwritten; the machine's
+ * /dev/null bound there would take whatever chown/chmod the host's console gets); init starts in "/", not in the caller's directory,
  * which the fresh /tmp may hide (every process.cwd() below it then fails with ENOENT).
  */
 const SETUP = `set -e
@@ -36,7 +37,8 @@ if [ -d /mnt/home ]; then mount --bind /mnt/home /home; fi
 if [ -d /mnt/usr-local ]; then mount --bind /mnt/usr-local /usr/local
 else mkdir -p /mnt/usr-local-upper /mnt/usr-local-work && mount -t overlay -o lowerdir=/usr/local,upperdir=/mnt/usr-local-upper,workdir=/mnt/usr-local-work vzlab-usr-local /usr/local; fi
 umount /mnt
-mount --bind /dev/null /dev/console
+mknod -m 666 /run/.vzlab/console c 1 3
+mount --bind /run/.vzlab/console /dev/console
 hostname "$2"
 shift 2
 cd /
@@ -74,7 +76,7 @@ function hostArgv(paths: LabPaths, host: LabHost): string[] {
   }
   const dirs = hostPaths(paths, host.name, true);
   const cgroup = host.init === 'systemd' ? ['--cgroup'] : [];
-  return [host.cgroup ?? '-', ...common, '--ipc', ...cgroup, '--', 'sh', '-c', ROOT_SETUP, 'vz-lab-host', dirs.base, host.name, lowerRoot(host), host.init, ...initArgv(host)];
+  return [host.cgroup ?? '-', ...common, '--ipc', ...cgroup, '--', 'sh', '-c', ROOT_SETUP, 'vz-lab-host', dirs.base, host.name, lowerRoot(host), host.init, personality(host), ...initArgv(host)];
 }
 
 /** Start one host: unshare (detached, its own session) -> setup -> init -> sshd. Resolves once sshd answers. */

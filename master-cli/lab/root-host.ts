@@ -21,6 +21,11 @@ export function ownRoot(host: Pick<LabHost, 'init' | 'tree'>): boolean {
   return host.init === 'systemd' || host.init === 'openrc' || host.tree !== undefined;
 }
 
+/** The personality an i386 host's init runs under (inherited by every process of the host), else "-". */
+export function personality(host: Pick<LabHost, 'tree'>): string {
+  return host.tree?.endsWith('-i386') ? 'i686' : '-';
+}
+
 /** The overlay's lower layer: the host's tree, else the machine's /. */
 export function lowerRoot(host: Pick<LabHost, 'tree'>): string {
   return host.tree ? treePath(host.tree) : '/';
@@ -76,21 +81,25 @@ export async function prepareRootHostDir(paths: LabPaths, host: LabHost, publicK
 
 /**
  * Runs as pid 1 of the host's new namespaces, then becomes its init. Constant text; arguments: host dir, host name,
- * overlay lowerdir, init flavour, then init's argv. It mounts the host's root (an overlay) on the host dir's
+ * overlay lowerdir, init flavour, personality ("-", or i686 for an i386 tree, so `uname -m` says what a 32-bit
+ * VPS says), then init's argv. It mounts the host's root (an overlay) on the host dir's
  * rootfs/, gives it what a container manager gives a container (systemd's container interface): /proc with a
  * read-only /proc/sys, a fresh read-only sysfs (so no udev), cgroup2 (systemd only: its own subtree, the root of
  * its cgroup namespace; without this mount it would mount the machine's v1 hierarchies and make slices there;
  * OpenRC gets none, or its cgroup script would move services into the machine's root cgroups), a /dev tmpfs with
- * the basic nodes and a devpts of its own, /dev/null as console (a pty slave would need a holder outliving init:
- * both inits tcsetattr it, and a plain file gets overwritten), tmpfs on /run, /run/lock and /tmp; then
+ * the basic nodes and a devpts of its own, a null device node of its own as console (a pty slave would need a
+ * holder outliving init; both inits tcsetattr it; a plain file gets overwritten; and the machine's /dev/null bound
+ * there would take whatever chown/chmod the host's console gets), tmpfs on /run, /run/lock and /tmp; then
  * pivot_root into it. First boot only (the host's disk keeps the result): the lower's enabled systemd units are
  * removed (the machine's services must not start inside), only ssh is enabled, console-getty is masked (it fails on
  * a /dev/null console, leaving the state "degraded"); every host loses /.dockerenv (OpenRC believes it runs in
- * Docker when it exists) and the lower's other ssh host keys.
+ * Docker when it exists) and the lower's other ssh host keys. Init starts without CAP_SYS_MODULE and CAP_SYS_TIME
+ * in its bounding set: a simulated host must not load modules into, or set the clock of, the machine's kernel (and
+ * systemd then skips systemd-modules-load, which fails in a container and leaves the state "degraded").
  */
 export const ROOT_SETUP = `set -e
-h=$1 name=$2 lowers=$3 kind=$4
-shift 4
+h=$1 name=$2 lowers=$3 kind=$4 personality=$5
+shift 5
 r=$h/rootfs
 mount -t overlay -o "lowerdir=$lowers,upperdir=$h/upper,workdir=$h/work" vzlab-root "$r"
 if [ ! -e "$h/prepared" ]; then
@@ -127,8 +136,7 @@ ln -s /proc/self/fd "$r/dev/fd"
 ln -s /proc/self/fd/0 "$r/dev/stdin"
 ln -s /proc/self/fd/1 "$r/dev/stdout"
 ln -s /proc/self/fd/2 "$r/dev/stderr"
-: >"$r/dev/console"
-mount --bind /dev/null "$r/dev/console"
+mknod -m 666 "$r/dev/console" c 1 3
 mount -t tmpfs -o mode=0755,size=64m,nosuid,nodev vzlab-run "$r/run"
 mkdir -p "$r/run/lock" "$r/run/sshd"
 mount -t tmpfs -o mode=1777,size=8m,nosuid,nodev,noexec vzlab-lock "$r/run/lock"
@@ -139,6 +147,9 @@ pivot_root . .
 umount -l .
 cd /
 path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+caps=--bounding-set=-sys_module,-sys_time
+set -- setpriv "$caps" "$@"
+if [ "$personality" != - ]; then set -- setarch "$personality" "$@"; fi
 if [ "$kind" = systemd ]; then
   mount --make-rshared /
   exec env -i container=vz PATH="$path" "$@"
