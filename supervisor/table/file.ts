@@ -4,7 +4,7 @@ import { writeAtomic } from '../../base/atomic.ts';
 import { VzError } from '../../base/errors.ts';
 import { withLock } from '../../base/lock.ts';
 import { type TableEntry, tableEntrySchema } from './schema.ts';
-import { type ParsedTable, parseTable, renderTable, withEntry } from './text.ts';
+import { type ParsedTable, TABLE_HEADER, parseTable, renderTable, withEntry } from './text.ts';
 
 export const DEFAULT_TABLE_PATH = '/etc/vz/table';
 
@@ -52,7 +52,8 @@ export async function updateEntry(
       // new file
     }
     const lines = withEntry(table.lines, id, next);
-    const text = lines.length === 0 && next === undefined ? '' : table.lines.length === 0 && next ? renderTable([next]) : renderTable(lines);
+    // A table left without lines keeps the header: a 0-byte table is what a reload takes for a write in progress.
+    const text = lines.length === 0 && next === undefined ? TABLE_HEADER : table.lines.length === 0 && next ? renderTable([next]) : renderTable(lines);
     await writeAtomic(path, text, mode);
     return next;
   });

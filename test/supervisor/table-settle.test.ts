@@ -3,6 +3,7 @@
 // containers run.
 import { openSync, closeSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';
 import t from 'tap';
+import { updateEntry } from '../../supervisor/table/index.ts';
 import { host, sleep, waitFor } from './helpers.ts';
 
 function writeInPlace(path: string, text: string): void {
@@ -48,4 +49,9 @@ t.test('issue 11: a table truncated for 0.5 s, then written back in place: no co
   writeInPlace(h.table, `a:respawn:${h.dir}/bundles/a\n`);
   await waitFor('b removed', () => !h.unit('b'), 5_000);
   t.equal(h.unit('a')!.pid, before[0], 'a untouched');
+
+  // Removing the last entry through updateEntry leaves the header, never a 0-byte table: the removal applies.
+  await updateEntry(h.table, 'a', () => undefined);
+  t.match(readFileSync(h.table, 'utf8'), /^# vz supervisor table/);
+  await waitFor('a removed', () => !h.unit('a'), 5_000);
 });
