@@ -3,33 +3,10 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import * as z from 'zod';
 import { VzError } from '../../base/errors.ts';
 import { findProgram, resolveInRoot } from '../container/paths.ts';
-import { ARCH_CHROOT_MOUNTS, RESOLV_CONF } from './defaults.ts';
 import { ignoredFields } from './ignored.ts';
+import { type PlannedLink, type PlannedMount, planMounts } from './mount-plan.ts';
+export type { PlannedLink, PlannedMount } from './mount-plan.ts';
 import { type BundleConfig, bundleConfigSchema, type OciHooks, type OciProcess, type Rlimit } from './schema.ts';
-
-/** A mount as runch performs it: host paths resolved, options ready for mount(8). */
-export interface PlannedMount {
-  source: string;
-  /** Host path inside the rootfs, symlinks already resolved. */
-  target: string;
-  destination: string;
-  type: string;
-  options: string[];
-  /** A file bind mount needs a file, not a directory, as its mount point. */
-  targetIsFile: boolean;
-  /**
-   * The mount point lies under an earlier mount of this list (dev/pts on a tmpfs /dev, a bind into a tmpfs /data):
-   * it exists only once that one is mounted, so the container's first process makes it, never the host.
-   */
-  pointInside: boolean;
-}
-
-/** A symlink the container's first process makes once every mount is in place (/dev/ptmx -> pts/ptmx). */
-export interface PlannedLink {
-  /** Host path inside the rootfs. */
-  path: string;
-  target: string;
-}
 
 /** What runs: config.json's `process`, checked against the rootfs. */
 export interface ProcessSpec {
@@ -148,85 +125,6 @@ function rootfsOf(bundle: string, rootPath: string): string {
     throw new VzError('invalid-config', `root.path "${rootPath}" is outside the bundle ${bundle}: put the rootfs inside the bundle`);
   if (!statSync(real).isDirectory()) throw new VzError('invalid-config', `root.path "${rootPath}" is not a directory`);
   return real;
-}
-
-/** The nodes the runtime spec's "Default Devices" list; bound from the host's own nodes (see devices below). */
-const DEFAULT_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
-/** runc's setupPtmx and setupDevSymlinks. */
-const DEFAULT_LINKS: [string, string][] = [
-  ['ptmx', 'pts/ptmx'],
-  ['fd', '/proc/self/fd'],
-  ['stdin', '/proc/self/fd/0'],
-  ['stdout', '/proc/self/fd/1'],
-  ['stderr', '/proc/self/fd/2'],
-];
-
-const isUnder = (path: string, dir: string) => path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
-
-/**
- * A tmpfs /dev (runc's spec template) is the container's own empty /dev: it gets the runtime spec's default devices,
- * /dev/ptmx -> pts/ptmx and the fd links, as runc gives them. The devices are bind mounts of the host's own nodes
- * (what runc does when it may not mknod): a bind works wherever runch can mount at all, while mknod needs CAP_MKNOD
- * and a device cgroup that allows it, which an OpenVZ or LXC guest may refuse; the node is then exactly the host's.
- * A path config.json mounts something on itself is left to that mount. Any other /dev (the host's devtmpfs of the
- * default set, a bind, the rootfs's own directory) already has its nodes and is left alone.
- */
-function devices(planned: PlannedMount[]): { mounts: PlannedMount[]; links: PlannedLink[] } {
-  const dev = planned.findLast((m) => m.destination.replace(/\/+$/, '') === '/dev');
-  if (!dev || dev.type !== 'tmpfs') return { mounts: [], links: [] };
-  const taken = new Set(planned.map((m) => m.destination.replace(/\/+$/, '')));
-  const mounts = DEFAULT_DEVICES.filter((name) => !taken.has(`/dev/${name}`)).map((name) => ({
-    source: `/dev/${name}`,
-    target: join(dev.target, name),
-    destination: `/dev/${name}`,
-    type: 'none',
-    options: ['bind'],
-    targetIsFile: true,
-    pointInside: true,
-  }));
-  const links = DEFAULT_LINKS.filter(([name]) => !taken.has(`/dev/${name}`)).map(([name, target]) => ({ path: join(dev.target, name), target }));
-  return { mounts, links };
-}
-
-/** config.json's mounts exactly as listed and in that order (the default set when it lists none), then /dev's devices. */
-function planMounts(config: BundleConfig, bundle: string, rootfs: string): { mounts: PlannedMount[]; links: PlannedLink[] } {
-  const declared = config.mounts && config.mounts.length > 0 ? config.mounts : ARCH_CHROOT_MOUNTS;
-  const wanted = declared.some((m) => m.destination === RESOLV_CONF.destination) ? declared : [...declared, RESOLV_CONF];
-  const planned: PlannedMount[] = [];
-  for (const [index, mount] of wanted.entries()) {
-    let type = mount.type ?? 'none';
-    let source = mount.source ?? type;
-    let options = [...(mount.options ?? [])];
-    if (type === 'cgroup' || type === 'cgroup2') continue; // no cgroups in a chroot: reported with linux.*
-    const isBind = type === 'bind' || options.includes('bind') || options.includes('rbind');
-    if (isBind) {
-      type = 'none';
-      if (!options.includes('bind') && !options.includes('rbind')) options.push('bind');
-      source = isAbsolute(source) ? source : resolve(bundle, source);
-    }
-    if (mount.destination === RESOLV_CONF.destination && mount === RESOLV_CONF) {
-      try {
-        statSync(source);
-      } catch {
-        continue; // the host has no resolv.conf: nothing to share
-      }
-    }
-    let targetIsFile = false;
-    if (isBind) {
-      try {
-        targetIsFile = !statSync(source).isDirectory();
-      } catch {
-        throw new VzError('invalid-config', `mounts[${index}].source "${mount.source}" does not exist on the host: fix the path`);
-      }
-    }
-    // Propagation flags are meaningless without a namespace of the container's own.
-    options = options.filter((o) => !/^r?(shared|slave|private|unbindable)$/.test(o) && o !== 'tmpcopyup');
-    const target = resolveInRoot(rootfs, mount.destination, `mounts[${index}].destination`);
-    const pointInside = planned.some((earlier) => isUnder(target, earlier.target));
-    planned.push({ source, target, destination: mount.destination, type, options, targetIsFile, pointInside });
-  }
-  const dev = devices(planned);
-  return { mounts: [...planned, ...dev.mounts], links: dev.links };
 }
 
 /** config.json's process, checked against the rootfs: the program is there and executable, cwd stays inside. */
