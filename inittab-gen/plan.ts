@@ -34,6 +34,9 @@ export function idOfFile(dialect: Dialect, name: string): string | undefined {
   return match?.[1];
 }
 
+/** vz's mark in every file it writes (render-inittab.ts, render-units.ts): a vz-* name alone does not make a file vz's. */
+const isOwn = (text: string) => text.split('\n', 3).some((line) => line.startsWith('#') && line.includes('written by "runch init apply"'));
+
 /** What the writer read: the inittab (undefined when absent) and every file of the dialect's directory. */
 export interface Current {
   inittab?: string;
@@ -114,7 +117,7 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
       // Ids are one namespace across /etc/inittab and every *.tab file.
       if (inittab !== undefined) for (const [id, where] of foreignUses(parseInittab(withoutBlock(inittab, INITTAB)), INITTAB).ids) foreignIds.set(id, where);
       for (const [name, text] of current.dir)
-        if (name.endsWith('.tab') && idOfFile(dialect, name) === undefined)
+        if (name.endsWith('.tab') && (idOfFile(dialect, name) === undefined || !isOwn(text)))
           for (const [id, where] of foreignUses(parseInittab(text), `${dir}/${name}`).ids) foreignIds.set(id, where);
       // A block left by an older sysvinit-block apply goes: entries now live in files.
       if (inittab !== undefined && splitBlock(inittab, INITTAB)) {
@@ -133,12 +136,15 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
             ? systemdUnit(entry, words)
             : openrcService(entry, words);
       if (text === undefined) continue;
+      const foreign = current.dir.get(ownFile(dialect, entry.id).slice(dir.length + 1));
+      if (foreign !== undefined && !isOwn(foreign))
+        throw new VzError('invalid-config', `entry "${entry.id}": ${ownFile(dialect, entry.id)} exists and vz did not write it (no "written by runch init apply" mark): rename that file or give the entry another id; nothing was applied`);
       wanted.set(ownFile(dialect, entry.id), text);
       if (active(entry)) after.set(entry.id, text);
     }
     for (const [name, text] of current.dir) {
       const id = idOfFile(dialect, name);
-      if (id === undefined) continue;
+      if (id === undefined || !isOwn(text)) continue; // a foreign file named vz-*: never deleted, its process never stopped
       if (dialect !== 'sysvinit-dir' || /:(respawn|once):/.test(text)) before.set(id, text);
       const path = `${dir}/${name}`;
       if (!wanted.has(path)) changes.push({ path, before: text, mode: 0o644 });
