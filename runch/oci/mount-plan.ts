@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { lstatSync, type Stats, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { VzError } from '../../base/errors.ts';
 import { resolveInRoot } from '../container/paths.ts';
 import { ARCH_CHROOT_MOUNTS, RESOLV_CONF } from './defaults.ts';
@@ -74,6 +74,32 @@ function devices(planned: PlannedMount[], rootfs: string): { mounts: PlannedMoun
   return { mounts, links };
 }
 
+/**
+ * A destination inside an earlier bind mount lies in that bind's source on the host, which the rootfs check never
+ * saw. runch mounts before the chroot, so a symlink there is followed on the host: the mount would land outside the
+ * rootfs (without a mount namespace, on the host itself, where no cleanup finds it). Refused.
+ */
+function checkThroughBind(planned: PlannedMount[], target: string, destination: string, index: number): void {
+  let holder: PlannedMount | undefined;
+  for (const earlier of planned) if (isUnder(target, earlier.target) && (!holder || earlier.target.length > holder.target.length)) holder = earlier;
+  if (!holder || holder.type !== 'none') return;
+  let path = holder.source;
+  for (const part of relative(holder.target, target).split('/')) {
+    path = join(path, part);
+    let stat: Stats;
+    try {
+      stat = lstatSync(path);
+    } catch {
+      return; // missing: made as a plain directory or file when mounting
+    }
+    if (stat.isSymbolicLink())
+      throw new VzError(
+        'invalid-config',
+        `mounts[${index}].destination "${destination}" passes through the symlink ${path} in the bind mounted at "${holder.destination}" (followed on the host, not in the container): use the real path, or bind the link's target itself`,
+      );
+  }
+}
+
 /** config.json's mounts exactly as listed and in that order (the default set when it lists none), then /dev's devices. */
 export function planMounts(config: BundleConfig, bundle: string, rootfs: string): { mounts: PlannedMount[]; links: PlannedLink[] } {
   const declared = config.mounts && config.mounts.length > 0 ? config.mounts : ARCH_CHROOT_MOUNTS;
@@ -109,6 +135,7 @@ export function planMounts(config: BundleConfig, bundle: string, rootfs: string)
     options = options.filter((o) => !/^r?(shared|slave|private|unbindable)$/.test(o) && o !== 'tmpcopyup');
     const target = resolveInRoot(rootfs, mount.destination, `mounts[${index}].destination`);
     const pointInside = planned.some((earlier) => isUnder(target, earlier.target));
+    if (pointInside) checkThroughBind(planned, target, mount.destination, index);
     planned.push({ source, target, destination: mount.destination, type, options, targetIsFile, pointInside });
   }
   const dev = devices(planned, rootfs);

@@ -128,6 +128,27 @@ for (const mode of MODES) {
   });
 }
 
+t.test('issue 11: a mount inside an earlier bind that passes through a symlink there is refused (it would land on the host)', async (t) => {
+  const dir = scratch(t);
+  const shared = join(dir, 'shared');
+  const outside = join(dir, 'outside');
+  mkdirSync(shared);
+  mkdirSync(outside);
+  symlinkSync(outside, join(shared, 'link'));
+  const bundle = busyboxBundle(join(dir, 'b'), {
+    args: ['true'],
+    mounts: [
+      { destination: '/data', type: 'bind', source: shared, options: ['rbind'] },
+      { destination: '/data/link/cache', type: 'tmpfs', source: 'tmpfs' },
+    ],
+  });
+  const ran = await runch(join(dir, 'root'), ['run', '--bundle', bundle, 's1'], { env: { RUNCH_MOUNT_NS: 'no' } });
+  t.equal(ran.exitCode, 1);
+  t.match(ran.stderr, /^runch: .*mounts\[1\]\.destination "\/data\/link\/cache" passes through the symlink .*\/shared\/link in the bind mounted at "\/data"/);
+  t.same(await mountsBelow(outside), [], 'nothing mounted where the link points');
+  t.same(await mountsBelow(bundle), []);
+});
+
 t.test('issue 11: no mounts listed: the default set (the host\'s devtmpfs on /dev, untouched)', async (t) => {
   const dir = scratch(t);
   const bundle = busyboxBundle(join(dir, 'b'), { args: ['sh', '-c', 'grep " /dev " /proc/mounts | cut -d" " -f3; test -c /dev/ptmx && echo ptmx-node'] });
