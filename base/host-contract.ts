@@ -100,8 +100,8 @@ export type ApplyRequest = z.input<typeof applyRequestSchema>;
 export const appRequestSchema = z.object({ app }).strict();
 export type AppRequest = z.infer<typeof appRequestSchema>;
 
-/** `runch host status`: every app (or one). */
-export const statusRequestSchema = z.object({ app: app.optional() }).strict();
+/** `runch host status`: every app (or one); `runch: true` adds runch's own sha1 (a deploy's question: it costs crypto). */
+export const statusRequestSchema = z.object({ app: app.optional(), runch: z.boolean().optional() }).strict();
 /** `runch host logs`: the last lines of an app's log. */
 export const logsRequestSchema = z.object({ app, lines: z.number().int().min(0).max(100_000).default(20) }).strict();
 /** `runch host config`: write the host config (defaults for what is not given), nothing else. */
@@ -158,8 +158,8 @@ export type EntryAnswer = z.infer<typeof entryAnswerSchema>;
 
 export const statusAnswerSchema = okAnswer({
   mode: z.enum(HOST_MODES),
-  /** sha1 of the runch file that answered (what ansible's copy compares): the master skips a copy that would send nothing. */
-  runchSha1: z.string(),
+  /** sha1 of the runch file that answered (what ansible's copy compares), when asked: the master skips a copy that would send nothing. */
+  runchSha1: z.string().optional(),
   /** Image files present in the images directory. */
   images: z.array(z.string()),
   apps: z.array(appStatusSchema),

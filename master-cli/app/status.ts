@@ -16,9 +16,13 @@ export interface HostStatus {
   images?: string[];
 }
 
-/** Every app on every host in ONE ansible round trip (`runch host status`); an unreachable host is flagged, never waited for. */
-export async function collectStatus(target: RunTarget, limit?: string, app?: string): Promise<HostStatus[]> {
-  const outcome = await adhoc(target, { ...hostCall('status', app ? { app } : {}, { ifInstalled: true, taskTimeout: 30 }), limit, connectTimeout: 5 });
+/**
+ * Every app on every host in ONE ansible round trip (`runch host status`); an unreachable host is flagged, never waited
+ * for. `runch`: also each host's runch sha1 (a deploy skips the copy where it matches).
+ */
+export async function collectStatus(target: RunTarget, limit?: string, app?: string, options: { runch?: boolean } = {}): Promise<HostStatus[]> {
+  const request = { ...(app ? { app } : {}), ...(options.runch ? { runch: true } : {}) };
+  const outcome = await adhoc(target, { ...hostCall('status', request, { ifInstalled: true, taskTimeout: 30 }), limit, connectTimeout: 5 });
   return outcome.hosts.map((r): HostStatus => {
     const reply = hostReply('status', r);
     if (reply.kind === 'unreachable') return { host: r.host, reachable: false, error: reply.message, apps: [] };

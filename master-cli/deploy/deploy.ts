@@ -66,7 +66,7 @@ export async function deploy(target: RunTarget, manifest: Manifest, onStep?: Ste
   return withLock(join(target.stateDir, 'locks', manifest.app), `the deploy of "${manifest.app}"`, async () => {
     // The status round trip (read-only) runs while the master reads the inventory and the image: ansible-inventory
     // (~0.5 s of python) and the image's hash overlap the round trip instead of adding to it.
-    const statusRun = collectStatus(target, undefined, manifest.app);
+    const statusRun = collectStatus(target, undefined, manifest.app, { runch: true });
     statusRun.catch(() => undefined); // awaited below; a refusal meanwhile must not leave it unhandled
     const image = imageOverride ?? (await imageOf(manifest, target.stateDir));
     const wanted = await wantedOf(manifest, image);

@@ -15,7 +15,7 @@ export async function runHostVerb(verb: HostVerb, request: unknown): Promise<unk
   let answer: unknown;
   if (verb === 'config') answer = { ok: true, changed: written!.changed, config: written!.config };
   else if (verb === 'apply') answer = await (await import('./apply.ts')).applyApp(ctx, input as never);
-  else if (verb === 'status') answer = (await import('./status.ts')).hostStatus(ctx, (input as { app?: string }).app);
+  else if (verb === 'status') answer = await (await import('./status.ts')).hostStatus(ctx, input as { app?: string; runch?: boolean });
   else if (verb === 'logs') {
     const { app, lines } = input as { app: string; lines: number };
     const { existsSync } = await import('node:fs');

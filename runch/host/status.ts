@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { AppStatus, StatusAnswer } from '../../base/host-contract.ts';
@@ -42,8 +41,10 @@ export function restartOf(entry: TableEntry): AppStatus['restart'] {
 }
 
 /** sha1 of the running runch file, as ansible's copy computes it: the master sends runch only where it differs. */
-function runchSha1(): string {
+async function runchSha1(): Promise<string> {
   try {
+    // node:crypto only here: loading it costs a plain status ~20 ms.
+    const { createHash } = await import('node:crypto');
     return createHash('sha1').update(readFileSync(realpathSync(process.argv[1]))).digest('hex');
   } catch {
     return '';
@@ -58,6 +59,8 @@ function images(dir: string): string[] {
   }
 }
 
-export function hostStatus(ctx: HostContext, app?: string): StatusAnswer {
-  return { ok: true, mode: readMode(modeFile(ctx.config.table)), runchSha1: runchSha1(), images: images(ctx.config.images), apps: appRows(ctx, app) };
+export async function hostStatus(ctx: HostContext, request: { app?: string; runch?: boolean }): Promise<StatusAnswer> {
+  const answer: StatusAnswer = { ok: true, mode: readMode(modeFile(ctx.config.table)), images: images(ctx.config.images), apps: appRows(ctx, request.app) };
+  if (request.runch) answer.runchSha1 = await runchSha1();
+  return answer;
 }
