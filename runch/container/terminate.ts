@@ -33,7 +33,15 @@ export const LEFTOVER_TIMEOUT_MS = 3_000;
  * TERM, LEFTOVER_TIMEOUT_MS, KILL. Nothing to do (no process) is the usual case and costs one /proc scan.
  */
 export async function endLeftovers(state: ContainerState, timeoutMs = LEFTOVER_TIMEOUT_MS): Promise<'gone' | 'exited' | 'killed'> {
-  return terminate(containerProcs(state), { signal: 'SIGTERM', timeoutMs });
+  let ended: 'gone' | 'exited' | 'killed' = 'gone';
+  // A process forked while its parent was being ended is not in the first scan: scan again, a few rounds at most.
+  for (let round = 0; round < 3; round++) {
+    const procs = containerProcs(state);
+    if (procs.length === 0) break;
+    const result = await terminate(procs, { signal: 'SIGTERM', timeoutMs });
+    if (ended !== 'killed') ended = result === 'gone' ? ended : result;
+  }
+  return ended;
 }
 
 /**
