@@ -45,6 +45,8 @@ const DEFAULT_LINKS: [string, string][] = [
   ['stderr', '/proc/self/fd/2'],
 ];
 
+const FSTAB_ONLY = /^(auto|noauto|nofail|_netdev|X-runch\..*)$/;
+
 const isUnder = (path: string, dir: string) => path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
 /**
@@ -133,6 +135,9 @@ export function planMounts(config: BundleConfig, bundle: string, rootfs: string)
     }
     // Propagation flags are meaningless without a namespace of the container's own.
     options = options.filter((o) => !/^r?(shared|slave|private|unbindable)$/.test(o) && o !== 'tmpcopyup');
+    // fstab's own words would change what `mount -a` does with the line (skip it, swallow its failure, or take it
+    // for another stage): a listed mount is mounted, and its failure reported.
+    options = options.filter((o) => !FSTAB_ONLY.test(o));
     const target = resolveInRoot(rootfs, mount.destination, `mounts[${index}].destination`);
     const pointInside = planned.some((earlier) => isUnder(target, earlier.target));
     if (pointInside) checkThroughBind(planned, target, mount.destination, index);
