@@ -64,11 +64,16 @@ async function endPrevious(store: StateStore, id: string, logPath: string): Prom
  */
 function giveLog(logPath: string, uid: number, gid: number): void {
   if (uid === 0) return;
-  const fd = openSync(logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   try {
-    giveStdioTo([fd], uid, gid);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+    try {
+      giveStdioTo([fd], uid, gid);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    // Not worth a container that does not start: it only cannot reopen its own output.
+    note(logPath, `cannot give the log ${logPath} to uid ${uid}: ${(error as Error).message}; the program cannot reopen /dev/stdout`);
   }
 }
 
