@@ -34,10 +34,14 @@ export const start: Command = {
       throw new VzError('usage', `start: --schedule "${schedule}" must be 5 or 6 cron fields, e.g. "*/5 * * * *"`);
     const policy = restartOf(restart, schedule, 'start: --restart');
     const env = parseEnvFlags('start', values.env);
-    const digest = imageDigest(image);
-    const config = withEnv(await readImageConfig(image), env);
     const target = targetOf(values);
     const modes = hostModes(target.config.inventory); // a bad vz_mode is refused before anything runs
+    // Every host in init mode: what only the supervisor can honour is refused here, before any copy (with mixed
+    // modes each init-mode host refuses it itself, naming the same fix).
+    if ((schedule !== undefined || policy.policy === 'on-failure') && [...modes.values()].every((m) => m === 'init'))
+      throw new VzError('usage', `start: ${schedule !== undefined ? `--schedule "${schedule}"` : `--restart "${restart}"`} needs supervisor mode, and every host of the inventory runs in init mode: set vz_mode: supervisor for the hosts that should run it`);
+    const digest = imageDigest(image);
+    const config = withEnv(await readImageConfig(image), env);
     const steps = newSteps(target.config, target.limit, stepPrinter('start', values.json as boolean));
     await ensureRunch(steps);
     await pushImage(steps, image);

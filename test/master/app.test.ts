@@ -110,6 +110,10 @@ t.test('bad input: unknown flags, a missing or misnamed image, a bad app name: o
     [['push', join(dir, `${'0'.repeat(64)}.tar.gz`)], /cannot be read/],
     [['logs'], /the app name is missing/],
     [['status', '--bogus'], /Unknown option '--bogus'/],
+    // issue 10: every host in init mode, so what only the supervisor honours is refused before any copy.
+    [['start', 'hello', '--image', join(dir, 'nope.tar.gz'), '--schedule', '*/5 * * * *'], /^vzmaster: start: --schedule "\*\/5 \* \* \* \*" needs supervisor mode, and every host of the inventory runs in init mode/],
+    [['start', 'hello', '--image', join(dir, 'nope.tar.gz'), '--restart', 'on-failure:3'], /--restart "on-failure:3" needs supervisor mode/],
+    [['start', 'hello', '--image', join(dir, 'nope.tar.gz'), '--restart', 'sometimes'], /start: --restart "sometimes" is unknown: use no, on-failure\[:N\], always or unless-stopped/],
   ];
   for (const [args, pattern] of cases) {
     const result = await lab.run(args);
