@@ -38,7 +38,7 @@ export function bundleConfig(options: BundleOptions): OciConfig {
 }
 
 /** The program as the container will look it up: an absolute path, or the first match in the config's PATH. */
-function findInRootfs(rootfs: string, config: OciConfig): boolean {
+export function programInRootfs(rootfs: string, config: OciConfig): boolean {
   const program = config.process.args[0];
   const path = (config.process.env ?? []).find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/bin:/bin';
   const candidates = program.includes('/') ? [program.startsWith('/') ? program : `${config.process.cwd}/${program}`] : path.split(':').map((d) => `${d}/${program}`);
@@ -49,7 +49,7 @@ function findInRootfs(rootfs: string, config: OciConfig): boolean {
 export async function makeBundle(rootfs: string, outDir: string, options: BundleOptions): Promise<{ bundle: string; config: OciConfig }> {
   const config = bundleConfig(options);
   if (!statSync(rootfs, { throwIfNoEntry: false })?.isDirectory()) throw new VzError('not-found', `rootfs ${rootfs} does not exist: build one with ldd-trace or vzimage rootfs from-spec`);
-  if (!findInRootfs(rootfs, config)) throw new VzError('not-found', `program "${config.process.args[0]}" is not in the rootfs ${rootfs}: add it (ldd-trace DIR PROG) or give its path inside the rootfs`);
+  if (!programInRootfs(rootfs, config)) throw new VzError('not-found', `program "${config.process.args[0]}" is not in the rootfs ${rootfs}: add it (ldd-trace DIR PROG) or give its path inside the rootfs`);
   await stage(outDir, async (tmp) => {
     await execa('cp', ['-a', '--', rootfs, join(tmp, 'rootfs')], { stdin: 'ignore' });
     writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o644 });

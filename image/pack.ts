@@ -14,6 +14,8 @@ export interface PackOptions {
   /** The app's name in the manifest; the bundle directory's name by default. */
   app?: string;
   compression?: Compression;
+  /** Every entry's mtime (a build's epoch); by default SOURCE_DATE_EPOCH, else each file's own. */
+  mtime?: Date;
 }
 
 export interface PackResult {
@@ -46,7 +48,7 @@ export async function pack(bundleDir: string, outDir: string, options: PackOptio
   const stream = compressor(compression); // refuses zstd on an old Node before any file is written
   mkdirSync(outDir, { recursive: true });
   const { paths, bytes } = walkSorted(bundle);
-  const fixed = fixedTime();
+  const fixed = options.mtime ?? fixedTime();
   const tmp = join(outDir, `.vz-pack-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const hash = createHash('sha256');
   const bar = progress(`packing ${app}`, bytes);

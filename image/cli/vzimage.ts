@@ -3,6 +3,7 @@ import type { Command } from './run.ts';
 
 /** Verbs load lazily: `vzimage unpack` does not pay for the code of the others. */
 export const verbs: Record<string, () => Promise<Command>> = {
+  build: async () => (await import('./build.ts')).buildCommand,
   rootfs: async () => (await import('./rootfs.ts')).rootfsCommand,
   bundle: async () => (await import('./bundle.ts')).bundleCommand,
   pack: async () => (await import('./pack.ts')).packCommand,
