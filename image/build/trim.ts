@@ -14,6 +14,7 @@ function empty(dir: string, keep: (rel: string) => boolean = () => false, rel = 
       if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
     } else rmSync(path);
   }
+  if (rel === '' && readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
 }
 
 /** The recipe's `trim`: what a running program never reads. Returns the trimmed roots, for the log. */
