@@ -1,17 +1,13 @@
 import { appendFileSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { INIT_MODE_ANNOTATION } from './mode.ts';
 import type { PolicyConfig } from '../supervisor/policy/index.ts';
-import { decideSpawn, readTally, writeTally } from './tally.ts';
-import { writeAtomic } from '../base/atomic.ts';
+import { readTally } from './tally.ts';
+import type { StateStore } from '../runch/state/store.ts';
+import { prepareMountPoints, unmountUnder } from '../runch/container/mounts.ts';
 import { VzError } from '../base/errors.ts';
 import { withLock } from '../base/lock.ts';
-import { processStartTime } from '../base/proc.ts';
 import { loadBundle } from '../runch/oci/load.ts';
-import { OCI_VERSION, type StateStore, type StoredState } from '../runch/state/store.ts';
 import { hostBinary } from '../runch/container/hostbin.ts';
-import { initCommand } from '../runch/container/launch.ts';
-import { prepareMountPoints, renderFstab, unmountUnder } from '../runch/container/mounts.ts';
 import { mountNamespaceUsable } from '../runch/container/mountns.ts';
 import { checkId, resolveInRoot } from '../runch/container/paths.ts';
 import { giveStdioTo } from '../runch/container/stdio-owner.ts';
@@ -22,9 +18,6 @@ export interface ExecOptions {
   logPath: string;
   policy: PolicyConfig;
 }
-
-/** stdout and stderr to the log (appended), stdin from /dev/null, then the chain: one exec more, nothing resident. */
-const LOG_SCRIPT = 'exec >>"$1" 2>&1 </dev/null; shift; exec "$@"';
 
 function note(logPath: string, message: string): void {
   // Tagged as the supervisor tags its own lines in a container's log.
@@ -77,35 +70,22 @@ function giveLog(logPath: string, uid: number, gid: number): void {
   }
 }
 
-/** The state a container exec'd in this very process will have: our pid, our start time (execve keeps both). */
-async function prepare(store: StateStore, id: string, options: ExecOptions) {
-  return withLock(store.lockPath(id), `container "${id}"`, async () => {
+/**
+ * What the launcher cannot do in sh, under the id's lock: refuse a live run it did not start, end the previous
+ * run's leftovers, unmount what a predecessor left on the host (no mount namespace), note what init mode ignores.
+ */
+async function prepare(store: StateStore, id: string, options: ExecOptions): Promise<void> {
+  await withLock(store.lockPath(id), `container "${id}"`, async () => {
+    const mountNamespace = await mountNamespaceUsable(store.root);
     if (store.exists(id)) {
       const previous = store.load(id);
-      if (previous.status !== 'stopped' && previous.pid !== process.pid)
+      const waiter = readTally(store, id)?.waiter;
+      const ours = previous.pid === process.pid || (waiter !== undefined && previous.pid === waiter.pid);
+      if (previous.status !== 'stopped' && !ours)
         throw new VzError('exists', `container "${id}" is already running as pid ${previous.pid} (not started by init?): stop it with "runch kill ${id}" first`);
       if (!previous.mountNamespace) await unmountUnder(previous.rootfs);
-      if (previous.status === 'stopped') await endLeftovers(previous); // one forked while the backoff ran
     }
     const spec = loadBundle(options.bundle);
-    const mountNamespace = await mountNamespaceUsable(store.root);
-    const stored: StoredState = {
-      ociVersion: OCI_VERSION,
-      id,
-      status: 'created',
-      pid: process.pid,
-      startTime: processStartTime(process.pid) ?? 0,
-      bundle: spec.bundle,
-      rootfs: spec.rootfs,
-      annotations: { ...spec.annotations, [INIT_MODE_ANNOTATION]: 'init' },
-      created: new Date().toISOString(),
-      mountNamespace,
-      hooks: spec.hooks,
-    };
-    await store.save(stored);
-    await writeAtomic(store.fstab(id), renderFstab(spec.rootfs, spec.readonly, spec.mounts));
-    // Host mounts left by a predecessor of this id that died without a delete (init mode: nobody stays to clean up)
-    // would sit under the new ones; the id's lock is held, so nothing alive owns them.
     if (!mountNamespace) await unmountUnder(spec.rootfs);
     prepareMountPoints(spec.mounts);
     mkdirSync(resolveInRoot(spec.rootfs, spec.cwd, 'process.cwd'), { recursive: true, mode: 0o755 });
@@ -113,41 +93,44 @@ async function prepare(store: StateStore, id: string, options: ExecOptions) {
     if (Object.values(spec.hooks ?? {}).some((list) => Array.isArray(list) && list.length > 0))
       note(options.logPath, `${id}: hooks are not run in init mode (nothing of runch stays to run them)`);
     giveLog(options.logPath, spec.uid, spec.gid);
-    return initCommand(spec, { fstab: store.fstab(id), fifo: '', mountNamespace });
   });
 }
 
 /**
- * Init mode: init spawned this runch; it waits out the backoff the container's recent deaths call for (so init's
- * own "respawning too fast" never fires), prepares the container and replaces itself with it. Returns only on error.
+ * `runch init prepare`, run by a launcher that found something changed (the bundle, a leftover, a big log, no
+ * mount-namespace answer yet): the Node part of a start, then the launcher is compiled again; the launcher then
+ * runs its new self. Nothing is exec'd here, so any Node >= 18 will do.
  */
-export async function execContainer(store: StateStore, id: string, options: ExecOptions): Promise<never> {
+export async function prepareContainer(store: StateStore, id: string, options: ExecOptions, compile: () => Promise<{ error?: Error }>): Promise<void> {
   checkId(id);
   store.ensureRoot();
   mkdirSync(dirname(options.logPath), { recursive: true });
   try {
     await endPrevious(store, id, options.logPath);
+    await prepare(store, id, options);
   } catch (error) {
     note(options.logPath, `${id}: ${(error as Error).message}`);
+    await compile(); // a launcher that still hands over to runch, so a fixed bundle starts without a new apply
     throw error;
   }
-  const { delayMs, tally } = decideSpawn(readTally(store, id), Date.now(), options.policy);
-  // A stop finds this runch, while it waits and prepares, by the pid and start time it leaves here (no state yet).
-  await writeTally(store, id, { ...tally, waiter: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 } });
-  if (delayMs > 0) {
-    note(options.logPath, `${id}: ${tally.state}: ${tally.policy.streak} quick exit(s) in a row, next start in ${(delayMs / 1000).toFixed(1)} s`);
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-  }
-  let command;
-  try {
-    command = await prepare(store, id, options);
-  } catch (error) {
-    note(options.logPath, `${id}: ${(error as Error).message}`);
+  const { error } = await compile();
+  if (error) {
+    note(options.logPath, `${id}: ${error.message}`);
     throw error;
   }
-  await writeTally(store, id, { ...tally, state: 'running', nextTry: undefined, waiter: undefined, lastExec: Date.now() });
+}
+
+/**
+ * `runch init exec` (the line of a host applied before launchers): compile the launcher and become it, by execve
+ * where Node has it (>= 22.15), else as a child whose exit is ours (Node then stays for the container's life).
+ */
+export async function execContainer(store: StateStore, id: string, options: ExecOptions, compile: () => Promise<{ path: string; error?: Error }>): Promise<number> {
+  checkId(id);
+  const { path, error } = await compile();
+  if (error) note(options.logPath, `${id}: ${error.message}`);
   const sh = hostBinary('sh', 'a POSIX shell');
-  if (!process.execve) throw new VzError('system', `init mode needs process.execve: use Node >= 22.15 (this is ${process.version})`);
-  process.execve(sh, ['runch-log', '-c', LOG_SCRIPT, 'runch-log', options.logPath, command.file, ...command.args], command.env);
-  throw new VzError('system', `cannot exec the container ${id}`);
+  if (process.execve) process.execve(sh, [sh, path], process.env);
+  const { spawnSync } = await import('node:child_process');
+  const child = spawnSync(sh, [path], { stdio: 'inherit' });
+  return child.status ?? 1;
 }

@@ -5,7 +5,8 @@ import type { StateStore } from '../runch/state/store.ts';
 import { decide, EMPTY_TALLY, type PolicyConfig, type Tally as PolicyTally } from '../supervisor/policy/index.ts';
 
 /**
- * Init mode's respawn tally: one line of JSON beside state.json (`cat` reads it; `runch init status` shows it;
+ * Init mode's respawn tally: a few lines of numbers beside state.json (`cat` reads it, and so does the compiled
+ * launcher, inittab-gen/launcher.ts; `runch init status` shows it;
  * `runch delete` removes it with the rest). Nothing of vz stays resident in init mode, so what the supervisor keeps
  * in memory between runs is kept here between spawns.
  */
@@ -53,13 +54,44 @@ export function decideSpawn(previous: Tally | undefined, now: number, config: Po
 }
 
 export function tallyPath(store: StateStore, id: string): string {
-  return join(store.dir(id), 'respawn.json');
+  return join(store.dir(id), 'respawn');
+}
+
+/**
+ * The tally's text, read by the compiled launcher with plain `read` (no JSON, no eval): a line of numbers and the
+ * state word, then the spawn times, then the death times (epoch ms):
+ *   1 <state> <lastExec|0> <nextTry|0> <restarts> <streak> <loops> <waiter pid|0> <waiter start time|0>
+ *   <spawn> <spawn>...
+ *   <death> <death>...
+ */
+export function renderTally(tally: Tally): string {
+  const n = (value: number | undefined) => String(Math.max(0, Math.round(value ?? 0)));
+  const head = [1, tally.state, n(tally.lastExec), n(tally.nextTry), n(tally.policy.restarts), n(tally.policy.streak), n(tally.policy.loops), n(tally.waiter?.pid), n(tally.waiter?.startTime)];
+  return `${head.join(' ')}\n${tally.spawns.map(n).join(' ')}\n${tally.policy.deaths.map(n).join(' ')}\n`;
+}
+
+const NUMBERS = /^[0-9 ]*$/;
+
+export function parseTally(text: string): Tally | undefined {
+  const [head = '', spawnLine = '', deathLine = ''] = text.split('\n');
+  const [version, state, ...rest] = head.split(' ');
+  if (version !== '1' || (state !== 'running' && state !== 'backoff' && state !== 'crash-loop')) return undefined;
+  if (rest.length !== 7 || !NUMBERS.test(rest.join(' ')) || !NUMBERS.test(spawnLine) || !NUMBERS.test(deathLine)) return undefined;
+  const [lastExec, nextTry, restarts, streak, loops, waiterPid, waiterStart] = rest.map(Number);
+  const list = (line: string) => line.split(' ').filter(Boolean).map(Number);
+  return {
+    spawns: list(spawnLine),
+    lastExec: lastExec || undefined,
+    nextTry: nextTry || undefined,
+    state,
+    policy: { restarts, streak, loops, deaths: list(deathLine) },
+    waiter: waiterPid ? { pid: waiterPid, startTime: waiterStart } : undefined,
+  };
 }
 
 export function readTally(store: StateStore, id: string): Tally | undefined {
   try {
-    const data = JSON.parse(readFileSync(tallyPath(store, id), 'utf8')) as Tally;
-    return Array.isArray(data.spawns) && data.policy && Array.isArray(data.policy.deaths) ? data : undefined;
+    return parseTally(readFileSync(tallyPath(store, id), 'utf8'));
   } catch {
     return undefined;
   }
@@ -67,5 +99,5 @@ export function readTally(store: StateStore, id: string): Tally | undefined {
 
 export async function writeTally(store: StateStore, id: string, tally: Tally): Promise<void> {
   mkdirSync(store.dir(id), { recursive: true, mode: 0o711 });
-  await writeAtomic(tallyPath(store, id), `${JSON.stringify(tally)}\n`);
+  await writeAtomic(tallyPath(store, id), renderTally(tally));
 }
