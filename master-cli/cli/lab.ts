@@ -11,12 +11,12 @@ export const lab: Command = {
   name: 'lab',
   summary: 'a local lab of simulated VPS hosts (own namespaces, init, sshd on 127.0.1.N)',
   usage: [
-    'vzmaster lab up [--hosts N] [--inits I,I,... | --busybox K] [--trees T,T,... | --release R [--arch A]] [--vendors V] [--fresh F] | down | status [--json] | stop-host NAME | start-host NAME | freeze-host NAME | thaw-host NAME [--dir DIR]',
+    'vzmaster lab up [--hosts N] [--inits I,I,... | --busybox K] [--trees T,T,... | --release R [--arch A]] [--vendors V] [--fresh F [--fresh-tree T]] | down | status [--json] | stop-host NAME | start-host NAME | freeze-host NAME | thaw-host NAME [--dir DIR]',
     '  example: vzmaster lab up --hosts 3 --busybox 1 && vzmaster nodes',
     '  example: vzmaster lab up --inits sysvinit,busybox,systemd,openrc --trees machine,machine,bullseye,machine',
     '  --inits: one init per host (sysvinit, busybox, systemd, openrc); --busybox K: the last K hosts busybox, the rest sysvinit',
     '  --trees: one root per host: machine (this machine\'s /) or RELEASE[-ARCH] (bullseye, bookworm, trixie; amd64, i386), built once and cached',
-    '  --fresh F adds F hosts as a vendor hands them over (root password in DIR/hosts/NAME/root-password), for "vzmaster newnode"',
+    '  --fresh F adds F hosts as a vendor hands them over (root password in DIR/hosts/NAME/root-password), for "vzmaster newnode"; --fresh-tree T gives them a tree (sysvinit)',
     '  --dir defaults to $VZ_LAB_DIR, else /var/lib/vz-lab',
   ].join('\n'),
   options: {
@@ -27,6 +27,7 @@ export const lab: Command = {
     trees: { type: 'string' },
     release: { type: 'string' },
     arch: { type: 'string' },
+    'fresh-tree': { type: 'string' },
     vendors: { type: 'string' },
     fresh: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -51,6 +52,7 @@ export const lab: Command = {
         arch: text('arch'),
         vendors: number('vendors'),
         fresh: number('fresh') ?? 0,
+        freshTree: text('fresh-tree'),
       });
       process.stdout.write(table(['HOST', 'VENDOR', 'INIT', 'ROOT', 'ADDRESS', 'ROLE'], state.hosts.map((h) => [h.name, h.vendor, h.init, h.tree ?? 'machine', `${h.address}:${h.port}`, h.fresh ? 'fresh (newnode)' : 'host'])));
       process.stdout.write(`lab up in ${dir}; inventory ${labPaths(dir).inventory}\n`);

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -56,7 +56,7 @@ export async function prepareRootHostDir(paths: LabPaths, host: LabHost, publicK
   mkdirSync(ssh, { recursive: true, mode: 0o755 });
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `root@${host.name}`, '-f', join(ssh, 'ssh_host_ed25519_key')], { stdin: 'ignore' });
   const viaInittab = host.init === 'sysvinit' || host.init === 'busybox';
-  writeFileSync(join(ssh, 'sshd_config'), renderSshdConfig(false, viaInittab ? undefined : { address: host.address, port: host.port }));
+  writeFileSync(join(ssh, 'sshd_config'), renderSshdConfig(host.fresh === true, viaInittab ? undefined : { address: host.address, port: host.port }));
   if (host.init !== 'systemd') writeFileSync(join(dirs.etc, 'inittab'), renderInittab(host.init, host.address, host.port));
   writeFileSync(join(dirs.etc, 'hostname'), `${host.name}\n`);
   // A fresh machine-id: systemd (and journald, dbus) would otherwise share the machine's or the tree's.
@@ -74,9 +74,33 @@ export async function prepareRootHostDir(paths: LabPaths, host: LabHost, publicK
     const skel = join(lower, 'etc', 'skel', dotfile);
     if (existsSync(skel)) copyFileSync(skel, join(dirs.root, dotfile));
   }
-  writeFileSync(join(dirs.root, '.ssh', 'authorized_keys'), publicKey, { mode: 0o600 });
+  if (host.fresh) await freshRootPassword(dirs, lower);
+  else writeFileSync(join(dirs.root, '.ssh', 'authorized_keys'), publicKey, { mode: 0o600 });
   mkdirSync(dirs.vz, { recursive: true, mode: 0o755 });
   mkdirSync(dirs.log, { recursive: true, mode: 0o755 });
+}
+
+/**
+ * A fresh own-root host (a tree's VPS as its vendor hands it over, for newnode): root gets a random password (kept
+ * in the host dir), hashed by openssl (SHA-512 crypt) into the host's own /etc/shadow, a copy of the tree's with
+ * only root's hash changed, same owner and mode. No key is authorized.
+ */
+async function freshRootPassword(dirs: ReturnType<typeof hostPaths>, lower: string): Promise<void> {
+  const password = randomBytes(15).toString('base64url');
+  writeFileSync(dirs.rootPassword, `${password}\n`, { mode: 0o600 });
+  const hash = (await execa('openssl', ['passwd', '-6', '-stdin'], { input: `${password}\n` })).stdout.trim();
+  const source = join(lower, 'etc', 'shadow');
+  const lines = readFileSync(source, 'utf8').split('\n');
+  const root = lines.findIndex((line) => line.startsWith('root:'));
+  if (root < 0) throw new VzError('system', `${source} has no root entry: rebuild the tree`);
+  const fields = lines[root].split(':');
+  fields[1] = hash;
+  lines[root] = fields.join(':');
+  const target = join(dirs.etc, 'shadow');
+  const { uid, gid, mode } = statSync(source);
+  writeFileSync(target, lines.join('\n'), { mode: mode & 0o777 });
+  chownSync(target, uid, gid);
+  chmodSync(target, mode & 0o777);
 }
 
 /**

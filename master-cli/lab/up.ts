@@ -6,7 +6,7 @@ import { renderLabInventory } from './inventory.ts';
 import { pickAddresses } from './addresses.ts';
 import { hostCgroupPath } from './cgroup.ts';
 import { planHosts, type PlanOptions } from './plan.ts';
-import { ensureTree } from './trees.ts';
+import { ensureTree, parseTree } from './trees.ts';
 import { removeEmptyDir, tearDown } from './down.ts';
 import { makeLabKey, prepareHostDir } from './host-dir.ts';
 import { hostAlive, launchHost } from './launch.ts';
@@ -21,6 +21,8 @@ export interface UpOptions extends PlanOptions {
   vendors?: number;
   /** More hosts, after the others, as a vendor hands them over (root password, nothing installed): for newnode. */
   fresh?: number;
+  /** The fresh hosts' root: a tree word ("bookworm-i386"), else the machine's own /. They run sysvinit. */
+  freshTree?: string;
 }
 
 /** Vendor groups vendor_a, vendor_b, ... round robin, so replicas can be spread over vendors. */
@@ -40,9 +42,12 @@ export async function labUp(options: UpOptions): Promise<LabState> {
   if (!Number.isInteger(vendors) || vendors < 1 || vendors > 26) throw new VzError('usage', `--vendors ${vendors} is out of range: use 1 to 26`);
   const fresh = options.fresh ?? 0;
   if (!Number.isInteger(fresh) || fresh < 0 || fresh + count > 50) throw new VzError('usage', `--fresh ${fresh} is out of range: use 0 to ${50 - count}`);
-  checkLabRequirements({ inits: new Set([...plan.filter((p) => !p.tree).map((p) => p.init), ...(fresh > 0 ? ['sysvinit' as const] : [])]), fresh: fresh > 0 });
+  const freshTree = options.freshTree === undefined ? undefined : parseTree(options.freshTree, '--fresh-tree');
+  if (options.freshTree !== undefined && fresh === 0) throw new VzError('usage', '--fresh-tree names the root of the --fresh hosts: add --fresh F');
+  const onMachine = fresh > 0 && !freshTree;
+  checkLabRequirements({ inits: new Set([...plan.filter((p) => !p.tree).map((p) => p.init), ...(onMachine ? ['sysvinit' as const] : [])]), fresh: onMachine });
   // Trees first (a missing one is built once, minutes): before any address is claimed or host started.
-  for (const tree of new Set(plan.flatMap((p) => (p.tree ? [p.tree] : [])))) await ensureTree(tree);
+  for (const tree of new Set([...plan.flatMap((p) => (p.tree ? [p.tree] : [])), ...(fresh > 0 && freshTree ? [freshTree] : [])])) await ensureTree(tree);
   const createdDir = !existsSync(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const paths = labPaths(dir);
@@ -58,7 +63,7 @@ export async function labUp(options: UpOptions): Promise<LabState> {
       const addresses = await pickAddresses(count + fresh, dir);
       state.hosts = addresses.map(({ address, port }, i): LabHost => {
         const name = `vps${i + 1}`;
-        const { init, tree } = plan[i] ?? { init: 'sysvinit' };
+        const { init, tree } = plan[i] ?? { init: 'sysvinit', tree: freshTree };
         return {
           name,
           vendor: vendorName(i % vendors),

@@ -40,11 +40,11 @@ export interface TestLab {
 /**
  * Bring up a lab of `hosts` hosts (the last `busybox` of them under busybox init) in a fresh temp dir; it is
  * brought down and removed in t.teardown, even when the test fails. `inits` names every host's init instead (one
- * per host: sysvinit, busybox, systemd, openrc), `trees` every host's root (machine, bullseye, bookworm-i386...).
+ * per host: sysvinit, busybox, systemd, openrc), `trees` every host's root (machine, bullseye, bookworm-i386...), `freshTree` the fresh hosts' root.
  */
 export async function startLab(
   t: { teardown(fn: () => unknown): void },
-  options: { hosts?: number; busybox?: number; fresh?: number; dir?: string; env?: Record<string, string>; ansible?: string; inits?: string[]; trees?: string[] } = {},
+  options: { hosts?: number; busybox?: number; fresh?: number; dir?: string; env?: Record<string, string>; ansible?: string; inits?: string[]; trees?: string[]; freshTree?: string } = {},
 ): Promise<TestLab> {
   const parent = mkdtempSync(join(tmpdir(), 'vz-lab-'));
   const dir = options.dir ? join(parent, options.dir) : join(parent, 'lab');
@@ -64,7 +64,7 @@ export async function startLab(
   });
   const count = options.hosts ?? options.inits?.length ?? options.trees?.length ?? 3;
   const initFlags = options.inits ? ['--inits', options.inits.join(',')] : ['--busybox', String(options.busybox ?? 1)];
-  const treeFlags = options.trees ? ['--trees', options.trees.join(',')] : [];
+  const treeFlags = [...(options.trees ? ['--trees', options.trees.join(',')] : []), ...(options.freshTree ? ['--fresh-tree', options.freshTree] : [])];
   const up = await lab.run(['lab', 'up', '--dir', dir, '--hosts', String(count), ...initFlags, ...treeFlags, '--fresh', String(options.fresh ?? 0)], 120_000);
   if (up.exitCode !== 0) throw new Error(`lab up failed: ${up.stderr}`);
   return lab;

@@ -39,10 +39,18 @@ const machine = {
 const missing = NEEDED.filter((tree) => !existsSync(join(TREES, tree, 'usr', 'sbin', 'sshd')));
 const skip = missing.length > 0 && !process.env.VZ_CI ? `trees ${missing.join(', ')} are not built in ${TREES}: run "bash .ci/run --setup-only" (about a minute per tree, once)` : false;
 t.test('issue 13: hosts of bullseye and of Debian 12 i386, with their own userland, come up, answer and go', { skip }, async (t) => {
-  const lab = await startLab(t, { inits: ['sysvinit', 'sysvinit', 'systemd'], trees: ['bullseye', 'bookworm-i386', 'bullseye'] });
-  const hosts = lab.hosts();
-  t.same(hosts.map((h) => [h.init, h.tree]), [['sysvinit', 'bullseye-amd64'], ['sysvinit', 'bookworm-i386'], ['systemd', 'bullseye-amd64']], 'lab.json records each host\'s tree');
-  const [bullseye, i386, bullseyeSystemd] = hosts;
+  const lab = await startLab(t, { inits: ['sysvinit', 'sysvinit', 'systemd'], trees: ['bullseye', 'bookworm-i386', 'bullseye'], fresh: 1, freshTree: 'bookworm-i386' });
+  const all = lab.hosts();
+  t.same(all.map((h) => [h.init, h.tree]), [['sysvinit', 'bullseye-amd64'], ['sysvinit', 'bookworm-i386'], ['systemd', 'bullseye-amd64'], ['sysvinit', 'bookworm-i386']], 'lab.json records each host\'s tree');
+  const hosts = all.slice(0, 3);
+  const [bullseye, i386, bullseyeSystemd, freshI386] = all;
+
+  // A fresh i386 VPS for newnode (issue 12's i686 host): root's password only, no key, not in the inventory.
+  const password = readFileSync(join(lab.dir, 'hosts', freshI386.name, 'root-password'), 'utf8').trim();
+  const byPassword = await execToFiles('sshpass', ['-e', 'ssh', '-p', String(freshI386.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'PubkeyAuthentication=no', `root@${freshI386.address}`, 'uname -m; test -e /root/.ssh/authorized_keys || echo no-key'], { dir: join(lab.dir, '..'), timeout: 30_000, env: { SSHPASS: password } });
+  t.same(byPassword.stdout.trim().split('\n'), ['i686', 'no-key'], `the fresh i386 host takes root's password: ${byPassword.stderr}`);
+  t.not((await sshRun(lab, freshI386, 'true')).exitCode, 0, 'and no key');
+  t.notMatch(readFileSync(lab.inventory, 'utf8'), new RegExp(`${freshI386.name}:`), 'it is not in the inventory until newnode adds it');
 
   const home = join(lab.dir, '..', 'ansible-home');
   const ping = await execToFiles(ansibleBin, ['-i', lab.inventory, 'all', '-m', 'ping', '-o'], { dir: join(lab.dir, '..'), timeout: 90_000, env: { ANSIBLE_CONFIG: join(lab.dir, 'ansible.cfg'), HOME: home, ANSIBLE_LOCAL_TEMP: join(home, 'tmp') } });
@@ -93,5 +101,5 @@ t.test('issue 13: hosts of bullseye and of Debian 12 i386, with their own userla
   t.same(processesMentioning(lab.dir), [], 'no process mentions the lab dir');
   t.same(mountsInLab(lab.dir), [], 'no mount of the lab anywhere');
   t.same(cgroups.filter((c) => existsSync(c)), [], 'no cgroup directory left');
-  for (const h of hosts) t.notOk(listening(h.address, h.port), `${h.name}: nothing listens`);
+  for (const h of all) t.notOk(listening(h.address, h.port), `${h.name}: nothing listens`);
 });
