@@ -26,7 +26,7 @@ for (const [name, entry] of Object.entries(entries)) {
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node22',
+    target: 'node18',
     banner: { js: shebang },
     legalComments: 'none',
     logLevel: 'warning',

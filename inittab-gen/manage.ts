@@ -15,6 +15,8 @@ import { loadEntries } from './table.ts';
 import { waitSupervisedUp } from './supervised.ts';
 import { loadBundle } from '../runch/oci/load.ts';
 import { tallyPath } from './tally.ts';
+import { compileEntries } from './compile-entry.ts';
+import { launcherDir } from './launcher.ts';
 
 export interface HostOptions {
   table: string;
@@ -39,6 +41,7 @@ export function currentLauncher(options: HostOptions): Launcher {
     table: options.table === DEFAULT_TABLE_PATH ? undefined : options.table,
     logDir: options.logDir === DEFAULT_LOG_DIR ? undefined : options.logDir,
     hostConfig: options.viaHostConfig,
+    launchers: launcherDir(options.table),
   };
 }
 
@@ -46,6 +49,8 @@ export async function applyHost(options: HostOptions, entries?: InitEntry[], mod
   const init = detectInit(options.init);
   // Supervisor mode: the table's entries are the supervisor's business; init respawns the supervisor alone.
   const wanted = mode === 'supervisor' ? [supervisorEntry] : (entries ?? loadEntries(options.table, { mustExist: true }));
+  // Each entry's launcher first: init may spawn it as soon as its line is written (issue 12).
+  if (mode === 'init' && !options.dryRun) await compileEntries(options, wanted, currentLauncher(options));
   const result = await applyTable({
     init,
     entries: wanted,

@@ -17,6 +17,8 @@ export interface Launcher {
    * id (`runch supervise` still gets its flags: its line names no entry, so length is no concern).
    */
   hostConfig?: boolean;
+  /** Init mode: the directory of the compiled launchers (launcher.ts); each entry's line is then its launcher. */
+  launchers?: string;
 }
 
 /**
@@ -35,12 +37,17 @@ const SAFE_WORD = /^[A-Za-z0-9_./,+@%-]+$/;
 export function processWords(id: string, launcher: Launcher): string[] {
   const supervise = launcher.mode === 'supervisor';
   const flags = !supervise && launcher.hostConfig;
-  const words = [launcher.node, launcher.runch];
+  const words = !supervise && launcher.launchers ? [`${launcher.launchers}/${id}`] : [launcher.node, launcher.runch];
+  if (words.length === 1) return checkWords(words);
   if (launcher.root && !flags) words.push('--root', launcher.root);
   words.push(...(supervise ? ['supervise'] : ['init', 'exec']));
   if (launcher.table && !flags) words.push('--table', launcher.table);
   if (launcher.logDir && !flags) words.push('--log-dir', launcher.logDir);
   if (!supervise) words.push(id);
+  return checkWords(words);
+}
+
+function checkWords(words: string[]): string[] {
   for (const word of words)
     if (!SAFE_WORD.test(word))
       throw new VzError(

@@ -1,3 +1,4 @@
+import './compat.ts';
 import { main } from './cli/main.ts';
 
 main(process.argv.slice(2)).then(

@@ -31,7 +31,7 @@ t.test('sysvinit: collisions, odd files, read-only /etc, missing telinit, bad ta
 
   const dry = await ns.runch(['init', 'add', 'web2', '--bundle', bundle, '--dry-run']);
   t.equal(dry.exitCode, 0, dry.stderr);
-  t.match(dry.stdout, /^--- \/dev\/null\n\+\+\+ \/etc\/inittab.d\/vz-web2.tab\n\+# vz container "web2"[^\n]*\n\+[0-9a-z]{4}:2345:respawn:\S+ \S+ init exec web2\n$/, '--dry-run prints the diff');
+  t.match(dry.stdout, /^--- \/dev\/null\n\+\+\+ \/etc\/inittab.d\/vz-web2.tab\n\+# vz container "web2"[^\n]*\n\+[0-9a-z]{4}:2345:respawn:\S+\/launch\/web2\n$/, '--dry-run prints the diff');
   t.same(tabs(), [], '--dry-run writes nothing');
 
   const noTelinit = await ns.runch(['init', 'add', 'web2', '--bundle', bundle, '--telinit', '/nonexistent/telinit']);

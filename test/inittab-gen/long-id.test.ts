@@ -8,7 +8,7 @@ import t from 'tap';
 import { derivedInittabId } from '../../inittab-gen/ids.ts';
 import { PROCESS_LIMIT } from '../../inittab-gen/process-field.ts';
 import { stopContainer } from '../../inittab-gen/stop.ts';
-import { readTally } from '../../inittab-gen/tally.ts';
+import { readTally, renderTally } from '../../inittab-gen/tally.ts';
 import { StateStore } from '../../runch/state/store.ts';
 import { EMPTY_TALLY } from '../../supervisor/policy/index.ts';
 import { busyboxBundle, RUNCH, scratch } from '../helpers/fixtures.ts';
@@ -51,7 +51,7 @@ t.test('sysvinit: a 60-character app id on vzmaster\'s paths runs, respawns, sto
   t.ok(existsSync(join(varlib, 'vz', 'host.json')), 'the host config was written');
   const tab = join(ns.etc, 'inittab.d', `vz-${ID}.tab`);
   const line = readFileSync(tab, 'utf8').split('\n')[1];
-  t.equal(line, `${IID}:2345:respawn:${process.execPath} ${HOST_RUNCH} init exec ${ID}`, 'the line names the full id, no flags');
+  t.equal(line, `${IID}:2345:respawn:/var/lib/vz/launch/${ID}`, 'the line is the compiled launcher, named by the full id (issue 12)');
   t.ok(line.split(':').slice(3).join(':').length <= PROCESS_LIMIT.sysvinit, 'within sysvinit\'s field');
   t.notMatch(line, /@/, 'no @ reference');
   const first = await waitFor(() => ns.pidsExactly('sleep 1001')[0], 15_000);
@@ -98,7 +98,7 @@ t.test('a line written before the host config (@<inittab id>) still resolves, an
   const now = Date.now();
   mkdirSync(join(root, ID), { recursive: true });
   const spawns = Array.from({ length: 8 }, (_, i) => now - 8_000 + i * 1_000);
-  writeFileSync(join(root, ID, 'respawn.json'), JSON.stringify({ spawns, lastExec: now - 500, policy: EMPTY_TALLY, state: 'running' }));
+  writeFileSync(join(root, ID, 'respawn'), renderTally({ spawns, lastExec: now - 500, policy: EMPTY_TALLY, state: 'running' }));
   const out = openSync(join(dir, 'exec.out'), 'w');
   const child = spawn(RUNCH, ['--root', root, 'init', 'exec', '--table', table, '--log-dir', join(dir, 'log'), `@${IID}`], {
     stdio: ['ignore', out, out],

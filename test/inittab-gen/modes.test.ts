@@ -54,7 +54,7 @@ t.test('sysvinit with a managed block in /etc/inittab (--init sysvinit-block)', 
   const init = (...args: string[]) => ns.runch(['init', ...args, '--init', 'sysvinit-block']);
   const added = await init('add', 'web1', '--bundle', bundle);
   t.equal(added.exitCode, 0, added.stderr);
-  t.match(readFileSync(join(ns.etc, 'inittab'), 'utf8'), /^id:2:initdefault:\n# a foreign comment\nca:12345:ctrlaltdel:\/bin\/true\n# BEGIN vz managed block[^\n]*\(newline added above\)\n# vz: web1\n[0-9a-z]{4}:2345:respawn:\S+ \S+ init exec web1\n# END vz managed block\n$/);
+  t.match(readFileSync(join(ns.etc, 'inittab'), 'utf8'), /^id:2:initdefault:\n# a foreign comment\nca:12345:ctrlaltdel:\/bin\/true\n# BEGIN vz managed block[^\n]*\(newline added above\)\n# vz: web1\n[0-9a-z]{4}:2345:respawn:\S+\/launch\/web1\n# END vz managed block\n$/);
   const first = await waitFor(() => ns.pidsExactly('sleep 1000')[0], 15_000);
   t.ok(first, 'sysvinit runs the entry from the block');
   process.kill(first, 'SIGKILL');
