@@ -20,7 +20,8 @@ const USAGE = `runch init <apply|add|set|remove|start|stop|status|mode|detect|ex
   runch init mode [init|supervisor]     show or switch the host's mode (supervisor: init respawns runch supervise);
                                         kept in the file "mode" beside the table
   runch init detect                     which init runs here, and what vz supports
-  runch init exec web1                  (run by init) wait out the backoff, then become the container
+  runch init exec web1                  (old lines) compile the launcher and become it
+  runch init prepare web1               (run by a launcher that found a change) end leftovers, recompile
   flags: --table FILE, --log-dir DIR (default $VZ_TABLE / $VZ_LOG_DIR, else the host config /var/lib/vz/host.json,
          else /etc/vz/table and /var/log/vz),
          --init sysvinit|sysvinit-block|busybox|systemd|openrc, --telinit PATH`;
@@ -68,7 +69,7 @@ export const init: Command = {
       for (const id of result.plan.skipped) process.stderr.write(`runch: entry "${id}" is cron: init has no schedule, so "runch supervise" runs it\n`);
       return 0;
     };
-    if (sub === 'exec') {
+    if (sub === 'exec' || sub === 'prepare') {
       // The container's id (or, on a line written before the host config, its old form `@<inittab id>`).
       const name = idArg(sub, positionals);
       let entry;
@@ -84,15 +85,23 @@ export const init: Command = {
         // The table changed behind init's back (an editor, a supervisor-mode kill): apply it, and init stops us.
         process.stderr.write(`runch: ${entry ? `entry "${entry.id}" is off` : `entry "${name}" is gone`} in ${host.table} but init still runs it: applying the table\n`);
         await (await lib.manage()).applyHost(host);
-        return 0;
+        return sub === 'prepare' ? 1 : 0; // a launcher's prepare: the launcher must not start it
       }
       const id = entry.id;
       // No process of vz stays to watch the log's size: it is rotated (the table's log-size, log-keep) at each start.
       const table = (await import('../../supervisor/table/index.ts')).readTable(host.table).entries.find((e) => e.id === id);
       if (table) rotateIfBig(host.logDir, id, table.logSize, table.logKeep);
       const { DEFAULT_POLICY } = await import('../../supervisor/policy/index.ts');
-      const { execContainer } = await import('../../inittab-gen/exec.ts');
-      return execContainer(host.store, id, { bundle: entry.bundle, logPath: logPath(host.logDir, id), policy: DEFAULT_POLICY });
+      const { execContainer, prepareContainer } = await import('../../inittab-gen/exec.ts');
+      // The launcher compiled again, as `runch init apply` compiles it (inittab-gen/launcher.ts).
+      const compile = async () => {
+        const launcher = (await lib.manage()).currentLauncher(host);
+        const [result] = await (await import('../../inittab-gen/compile-entry.ts')).compileEntries(host, [entry], launcher);
+        return { path: (await import('../../inittab-gen/launcher.ts')).launcherPath(host.table, id), error: result?.error };
+      };
+      const options = { bundle: entry.bundle, logPath: logPath(host.logDir, id), policy: DEFAULT_POLICY };
+      if (sub === 'prepare') return prepareContainer(host.store, id, options, compile).then(() => 0);
+      return execContainer(host.store, id, options, compile);
     }
     const { modeFile, readMode } = await import('../../inittab-gen/mode.ts');
     const wantedMode = values.mode as string | undefined;
