@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VzError } from '../../base/errors.ts';
 
@@ -69,4 +69,15 @@ function subtree(path: string): string[] {
     }
   }
   return dirs;
+}
+
+/**
+ * Move a process (the host's unshare) back to the cgroup2 group this process runs in. Why: once unshare has made the
+ * host's cgroup namespace (rooted at the host's subtree) and forked init, it has no business in that subtree; left
+ * there, it is an "internal process" that stops the host's systemd from enabling controllers for its slices on a
+ * machine where cgroup2 has controllers (a unified machine).
+ */
+export function moveToOwnCgroup(pid: number): void {
+  const own = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((line) => line.startsWith('0::'))?.slice(3) ?? '/';
+  writeFileSync(join(cgroup2Mount(), own, 'cgroup.procs'), String(pid));
 }

@@ -3,7 +3,7 @@ import { execa, type Options } from 'execa';
 import { VzError } from '../../base/errors.ts';
 import { isAlive, processStartTime, readStat } from '../../base/proc.ts';
 import { sshAnswers } from './addresses.ts';
-import { cgroupPids, makeHostCgroup, removeHostCgroup } from './cgroup.ts';
+import { cgroupPids, makeHostCgroup, moveToOwnCgroup, removeHostCgroup } from './cgroup.ts';
 import { hostPaths, type LabPaths } from './paths.ts';
 import { lowerRoot, ownRoot, personality, ROOT_SETUP } from './root-host.ts';
 import type { LabHost } from './state.ts';
@@ -106,6 +106,8 @@ export async function launchHost(paths: LabPaths, host: LabHost, waitMs = 15_000
     if (!started.initPid) {
       const initPid = firstChild(pid);
       if (initPid) Object.assign(started, { initPid, initStartTime: processStartTime(initPid) });
+      // unshare made the host's cgroup namespace before it forked init: it leaves the host's subtree now.
+      if (initPid && host.cgroup) moveToOwnCgroup(pid);
     }
     if (!isAlive(pid, startTime)) break;
     if (started.initPid && (await sshAnswers(host.address, host.port, 300))) {
