@@ -1,6 +1,5 @@
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeAtomic } from '../base/atomic.ts';
 import { VzError } from '../base/errors.ts';
 import type { StateStore } from '../runch/state/store.ts';
 import type { InitSystem } from './detect.ts';
@@ -9,6 +8,7 @@ import type { InitEntry } from './entry.ts';
 import { type Change, type Current, DIRS, type Dialect, idOfFile, INITTAB, type Plan, planApply } from './plan.ts';
 import type { Launcher } from './process-field.ts';
 import { checkReloadable, reloadInit, startService, stopService } from './reload.ts';
+import { commitStaged, finishStaged, rollbackStaged, stageChanges } from './stage.ts';
 import { stopContainer } from './stop.ts';
 
 export interface ApplyOptions {
@@ -72,24 +72,21 @@ function checkWritable(changes: Change[]): void {
   }
 }
 
-async function writeChanges(changes: Change[], toAfter: boolean): Promise<void> {
-  for (const change of changes) {
-    const text = toAfter ? change.after : change.before;
-    if (text === undefined) rmSync(change.path, { force: true });
-    else await writeAtomic(change.path, text, change.mode);
-  }
-}
-
-/** Write, reload; if init cannot be reloaded, put every file back as it was so the host stays consistent. */
+/**
+ * Stage every file, put them all in place, reload; if init cannot be reloaded, put every file back as it was so the
+ * host stays consistent. A failure while staging (a full disk) changes nothing (stage.ts).
+ */
 async function commit(options: ApplyOptions, changes: Change[]): Promise<void> {
   if (changes.length === 0) return;
-  await writeChanges(changes, true);
+  const staged = stageChanges(changes);
+  commitStaged(staged);
   try {
     await reloadInit(options.init, options.telinit);
   } catch (error) {
-    await writeChanges([...changes].reverse(), false);
+    rollbackStaged(staged);
     throw new VzError('system', `${(error as Error).message}; the previous configuration was put back`, { cause: error });
   }
+  finishStaged(staged);
 }
 
 async function stopAll(options: ApplyOptions, ids: string[]): Promise<void> {
