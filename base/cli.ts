@@ -31,7 +31,7 @@ export function defineVerb<const O extends Options, Extra = unknown>(verb: Verb<
 export type Command<O extends Options = Options> = Verb<O>;
 
 /** Parse a verb's argv; an unknown flag or a missing value is one line with the verb's usage. */
-export function parseVerb<O extends Options>(verb: Verb<O, never>, argv: string[]): { values: Values<O>; positionals: string[] } {
+export function parseVerb<O extends Options>(verb: { name: string; usage: string; options: O }, argv: string[]): { values: Values<O>; positionals: string[] } {
   try {
     return parseArgs({ args: argv, options: verb.options, allowPositionals: true, strict: true }) as { values: Values<O>; positionals: string[] };
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { StateStore } from '../runch/state/store.ts';
 import type { InitEntry } from './entry.ts';
 import { readTally } from './tally.ts';
+import { textTable } from '../base/text-table.ts';
 
 export interface InitStatus {
   id: string;
@@ -28,6 +29,5 @@ export function initStatus(store: StateStore, entry: InitEntry, now = Date.now()
 export function formatStatus(rows: InitStatus[]): string {
   const header = ['ID', 'WANTED', 'STATE', 'PID', 'SINCE', 'FAILURES', 'NEXT TRY', 'BUNDLE'];
   const cells = rows.map((r) => [r.id, r.wanted, r.state, r.pid ? String(r.pid) : '-', r.since ?? '-', String(r.failures), r.nextTry ?? '-', r.bundle]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  return [header, ...cells].map((c) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  return textTable(header, cells);
 }

@@ -1,7 +1,7 @@
 import { VzError } from '../../base/errors.ts';
 import { deploy, type DeployReport, rollback } from '../deploy/deploy.ts';
 import { loadManifest } from '../deploy/manifest.ts';
-import type { Command } from '../../base/cli.ts';
+import { defineVerb } from '../../base/cli.ts';
 import { summaryLine, table } from './output.ts';
 import { stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 
@@ -18,7 +18,7 @@ function report(result: DeployReport, json: boolean): number {
   return counts.unreachable > 0 ? 4 : 0;
 }
 
-export const deployVerb: Command = {
+export const deployVerb = defineVerb({
   name: 'deploy',
   summary: 'deploy an app from a manifest: replicas spread over vendors, rolling, health-checked, rolled back when unhealthy',
   usage: 'vzmaster deploy <MANIFEST> [-i INVENTORY] [--json]\n  example: vzmaster deploy examples/hello.yml',
@@ -28,11 +28,11 @@ export const deployVerb: Command = {
     if (values.limit !== undefined) throw new VzError('usage', 'deploy: --limit does not apply: placement chooses the hosts (use replicas and the inventory)');
     const manifest = loadManifest(positionals[0]);
     const { config } = targetOf(values);
-    return report(await deploy(config, manifest, stepPrinter('deploy', values.json as boolean)), values.json as boolean);
+    return report(await deploy(config, manifest, stepPrinter('deploy', values.json)), values.json);
   },
-};
+});
 
-export const rollbackVerb: Command = {
+export const rollbackVerb = defineVerb({
   name: 'rollback',
   summary: 'deploy the previous image of an app again, with its last manifest',
   usage: 'vzmaster rollback <APP> [-i INVENTORY] [--json]\n  example: vzmaster rollback hello',
@@ -40,6 +40,6 @@ export const rollbackVerb: Command = {
   async run({ values, positionals }) {
     if (!positionals[0]) throw new VzError('usage', `rollback: the app name is missing; usage: ${rollbackVerb.usage.split('\n')[0]}`);
     const { config } = targetOf(values);
-    return report(await rollback(config, positionals[0], stepPrinter('rollback', values.json as boolean)), values.json as boolean);
+    return report(await rollback(config, positionals[0], stepPrinter('rollback', values.json)), values.json);
   },
-};
+});

@@ -1,9 +1,9 @@
 import { VzError } from '../../base/errors.ts';
 import { collectLogs, formatLogs } from '../app/logs.ts';
-import { intFlag, type Command } from '../../base/cli.ts';
+import { defineVerb, intFlag } from '../../base/cli.ts';
 import { TARGET_OPTIONS, targetOf } from './target.ts';
 
-export const logs: Command = {
+export const logs = defineVerb({
   name: 'logs',
   summary: 'the last lines of an app\'s log from every host running it, prefixed by host',
   usage: 'vzmaster logs <APP> [-n N] [-i INVENTORY] [--limit PATTERN]\n  example: vzmaster logs hello -n 20',
@@ -18,4 +18,4 @@ export const logs: Command = {
     else process.stdout.write(formatLogs(result));
     return result.some((h) => h.error?.startsWith('unreachable')) ? 4 : result.some((h) => h.error) ? 2 : 0;
   },
-};
+});

@@ -1,11 +1,11 @@
 import { VzError } from '../../base/errors.ts';
 import { resolveConfig } from '../config/load.ts';
 import { newNode } from '../nodes/newnode.ts';
-import { intFlag, type Command } from '../../base/cli.ts';
+import { defineVerb, intFlag } from '../../base/cli.ts';
 import { humanBytes, table } from './output.ts';
 import { askPassword, passwordFromFile } from './password.ts';
 
-export const newnode: Command = {
+export const newnode = defineVerb({
   name: 'newnode',
   summary: 'turn a fresh VPS (IP + root password) into a host: key, sudo user, Node, runch; add it to the inventory',
   usage: [
@@ -34,18 +34,18 @@ export const newnode: Command = {
     if (extra.length > 0) throw new VzError('usage', `newnode: unexpected argument ${JSON.stringify(extra[0])}`);
     if (values.vendor === undefined) throw new VzError('usage', 'newnode: --vendor is needed (the VPS vendor, e.g. --vendor acme): deploy spreads replicas over vendors');
     if (values['ask-pass'] && values['password-file'] !== undefined) throw new VzError('usage', 'newnode: give -k or --password-file, not both');
-    const config = resolveConfig({ config: values.config as string | undefined, inventory: values.inventory as string | undefined });
-    const password = values['password-file'] !== undefined ? passwordFromFile(values['password-file'] as string) : values['ask-pass'] ? await askPassword(`root@${address}'s password: `) : undefined;
+    const config = resolveConfig({ config: values.config, inventory: values.inventory });
+    const password = values['password-file'] !== undefined ? passwordFromFile(values['password-file']) : values['ask-pass'] ? await askPassword(`root@${address}'s password: `) : undefined;
     const quiet = Boolean(values.quiet || values.json);
     const result = await newNode(config, {
       address,
       port: intFlag(newnode, 'port', values.port, 22),
-      name: values.name as string | undefined,
-      vendor: values.vendor as string,
-      user: values.user as string,
+      name: values.name,
+      vendor: values.vendor,
+      user: values.user,
       password,
-      keyFile: values.key as string | undefined,
-      nodeDist: values['node-dist'] as string | undefined,
+      keyFile: values.key,
+      nodeDist: values['node-dist'],
       addToInventory: !values['no-inventory'],
       onStep: quiet ? undefined : (label, r) => process.stderr.write(`newnode ${label}: ${r.host} ${r.status}${r.message ? ` (${r.message})` : ''}\n`),
     });
@@ -60,4 +60,4 @@ export const newnode: Command = {
     process.stdout.write(`${result.name} is ready (${node}${result.changed ? 'changed' : 'nothing to change'})${inventory}\n`);
     return 0;
   },
-};
+});

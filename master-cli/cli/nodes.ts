@@ -2,10 +2,10 @@ import { VzError } from '../../base/errors.ts';
 import { exitCodeOf, summarize, type HostResult } from '../ansible/result.ts';
 import { resolveConfig } from '../config/load.ts';
 import { collectNodes } from '../nodes/nodes.ts';
-import { intFlag, type Command } from '../../base/cli.ts';
+import { defineVerb, intFlag } from '../../base/cli.ts';
 import { humanBytes, summaryLine, table } from './output.ts';
 
-export const nodes: Command = {
+export const nodes = defineVerb({
   name: 'nodes',
   summary: 'every host: reachable, OS, init, RAM, free disk, runch version (one ansible run)',
   usage: [
@@ -21,9 +21,9 @@ export const nodes: Command = {
   },
   async run({ values, positionals }) {
     if (positionals.length > 0) throw new VzError('usage', `nodes: unexpected argument ${JSON.stringify(positionals[0])}; usage: ${nodes.usage.split('\n')[0]}`);
-    const config = resolveConfig({ config: values.config as string | undefined, inventory: values.inventory as string | undefined });
+    const config = resolveConfig({ config: values.config, inventory: values.inventory });
     if (values.forks !== undefined) config.forks = Math.max(1, intFlag(nodes, 'forks', values.forks, config.forks));
-    const { nodes: reports } = await collectNodes(config, values.limit as string | undefined);
+    const { nodes: reports } = await collectNodes(config, values.limit);
     const verdicts: HostResult[] = reports.map((r) => ({ host: r.host, status: r.status, message: r.message, result: {} }));
     const code = exitCodeOf(verdicts);
     if (values.json) {
@@ -46,4 +46,4 @@ export const nodes: Command = {
     process.stdout.write(`${summaryLine(summarize(verdicts))}\n`);
     return code;
   },
-};
+});

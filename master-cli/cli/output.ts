@@ -1,11 +1,7 @@
 import type { HostStatus } from '../ansible/result.ts';
 
 /** The one place that knows how vzmaster talks to a person: tables and per-host summaries. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
-}
+export { textTable as table } from '../../base/text-table.ts';
 
 export function summaryLine(counts: Record<HostStatus, number>): string {
   return `summary: ok=${counts.ok} changed=${counts.changed} failed=${counts.failed} unreachable=${counts.unreachable}`;

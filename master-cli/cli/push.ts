@@ -1,9 +1,9 @@
 import { VzError } from '../../base/errors.ts';
 import { imageDigest, newSteps, pushImage } from '../app/ops.ts';
-import type { Command } from '../../base/cli.ts';
+import { defineVerb } from '../../base/cli.ts';
 import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 
-export const push: Command = {
+export const push = defineVerb({
   name: 'push',
   summary: 'copy an image to hosts over SSH, checksummed; hosts that hold it get nothing',
   usage: 'vzmaster push <IMAGE> [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster push images/9551d3....tar.gz --limit vendor_a',
@@ -13,9 +13,9 @@ export const push: Command = {
     if (!image) throw new VzError('usage', `push: the image file is missing; usage: ${push.usage.split('\n')[0]}`);
     imageDigest(image); // a misnamed or corrupt image never leaves the master
     const { config, limit } = targetOf(values);
-    const steps = newSteps(config, limit, stepPrinter('push', values.json as boolean));
+    const steps = newSteps(config, limit, stepPrinter('push', values.json));
     const { sent, present } = await pushImage(steps, image);
     const results = steps.summary().map((r) => ({ ...r, result: {}, message: r.message || (sent.includes(r.host) ? 'sent' : present.includes(r.host) ? 'already there' : '') }));
-    return finish(results, values.json as boolean, { sent, present });
+    return finish(results, values.json, { sent, present });
   },
-};
+});

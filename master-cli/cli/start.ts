@@ -2,14 +2,14 @@ import { VzError } from '../../base/errors.ts';
 import { readImageConfig, withEnv } from '../app/image-config.ts';
 import { hostModes } from '../app/host-mode.ts';
 import { ensureRunch, imageDigest, newSteps, pushImage, restartOf, startApp } from '../app/ops.ts';
-import type { Command } from '../../base/cli.ts';
+import { defineVerb } from '../../base/cli.ts';
 import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 
 const APP = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
-export function parseEnvFlags(command: string, values: unknown): Record<string, string> {
+export function parseEnvFlags(command: string, values: string[] | undefined): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const entry of (values as string[] | undefined) ?? []) {
+  for (const entry of values ?? []) {
     const at = entry.indexOf('=');
     if (at < 1) throw new VzError('usage', `${command}: --env "${entry}" must be NAME=VALUE`);
     env[entry.slice(0, at)] = entry.slice(at + 1);
@@ -17,7 +17,7 @@ export function parseEnvFlags(command: string, values: unknown): Record<string, 
   return env;
 }
 
-export const start: Command = {
+export const start = defineVerb({
   name: 'start',
   summary: 'run an app on hosts: runch and the image copied where missing, then one "runch host apply" per host (init or supervisor mode: the host\'s vz_mode)',
   usage:
@@ -26,10 +26,10 @@ export const start: Command = {
   async run({ values, positionals }) {
     const app = positionals[0];
     if (!app || !APP.test(app)) throw new VzError('usage', `start: app name ${JSON.stringify(app ?? '')} must be 1-32 lower-case letters, digits, "_" or "-"`);
-    const image = values.image as string | undefined;
+    const image = values.image;
     if (!image) throw new VzError('usage', 'start: --image FILE is missing (an image made by "vzimage pack")');
-    const restart = (values.restart as string | undefined) ?? 'always';
-    const schedule = values.schedule as string | undefined;
+    const restart = values.restart ?? 'always';
+    const schedule = values.schedule;
     if (schedule !== undefined && !/^\S+( \S+){4,5}$/.test(schedule.trim()))
       throw new VzError('usage', `start: --schedule "${schedule}" must be 5 or 6 cron fields, e.g. "*/5 * * * *"`);
     const policy = restartOf(restart, schedule, 'start: --restart');
@@ -42,12 +42,12 @@ export const start: Command = {
       throw new VzError('usage', `start: ${schedule !== undefined ? `--schedule "${schedule}"` : `--restart "${restart}"`} needs supervisor mode, and every host of the inventory runs in init mode: set vz_mode: supervisor for the hosts that should run it`);
     const digest = imageDigest(image);
     const config = withEnv(await readImageConfig(image), env);
-    const steps = newSteps(target.config, target.limit, stepPrinter('start', values.json as boolean));
+    const steps = newSteps(target.config, target.limit, stepPrinter('start', values.json));
     await ensureRunch(steps);
     await pushImage(steps, image);
     const answers = await startApp(steps, { app, imageFile: image, digest, config, restart: policy, schedule: schedule?.trim(), modes });
     // What each host did, in its own words of the answer's notes ("unpacked ...", "mode: supervisor", "pruned ...").
     const results = steps.summary().map((r) => ({ ...r, result: {}, message: r.message || (answers.get(r.host)?.notes ?? []).join('; ') }));
-    return finish(results, values.json as boolean, { app });
+    return finish(results, values.json, { app });
   },
-};
+});

@@ -1,9 +1,9 @@
 import { collectStatus } from '../app/status.ts';
-import type { Command } from '../../base/cli.ts';
+import { defineVerb } from '../../base/cli.ts';
 import { table } from './output.ts';
 import { TARGET_OPTIONS, targetOf } from './target.ts';
 
-export const status: Command = {
+export const status = defineVerb({
   name: 'status',
   summary: 'every app on every host, in one ansible round trip; unreachable hosts flagged',
   usage: 'vzmaster status [APP] [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster status hello --json',
@@ -25,4 +25,4 @@ export const status: Command = {
     }
     return unreachable ? 4 : failed ? 2 : 0;
   },
-};
+});

@@ -1,9 +1,9 @@
 import { VzError } from '../../base/errors.ts';
 import { newSteps, stopApp } from '../app/ops.ts';
-import type { Command } from '../../base/cli.ts';
+import { type Command, defineVerb } from '../../base/cli.ts';
 import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
 
-export const stop: Command = {
+export const stop = defineVerb({
   name: 'stop',
   summary: 'stop an app for good on hosts (its entry goes off; init or the host\'s supervisor stops it; "start" brings it back)',
   usage: 'vzmaster stop <APP> [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster stop hello',
@@ -12,10 +12,10 @@ export const stop: Command = {
     const app = positionals[0];
     if (!app) throw new VzError('usage', `stop: the app name is missing; usage: ${stop.usage.split('\n')[0]}`);
     const target = targetOf(values);
-    const steps = newSteps(target.config, target.limit, stepPrinter('stop', values.json as boolean));
+    const steps = newSteps(target.config, target.limit, stepPrinter('stop', values.json));
     await stopApp(steps, app);
-    return finish(steps.summary().map((r) => ({ ...r, result: {} })), values.json as boolean, { app });
+    return finish(steps.summary().map((r) => ({ ...r, result: {} })), values.json, { app });
   },
-};
+});
 
 export const kill: Command = { ...stop, name: 'kill', usage: stop.usage.replace(/stop/g, 'kill') };

@@ -11,9 +11,9 @@ export const TARGET_OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
-export function targetOf(values: Record<string, unknown>) {
-  const config = resolveConfig({ config: values.config as string | undefined, inventory: values.inventory as string | undefined });
-  return { config, limit: values.limit as string | undefined };
+export function targetOf(values: { config?: string; inventory?: string; limit?: string }) {
+  const config = resolveConfig({ config: values.config, inventory: values.inventory });
+  return { config, limit: values.limit };
 }
 
 /**

@@ -1,6 +1,6 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type Options, parseVerb as parseAny, type Verb } from '../../base/cli.ts';
 import { VzError } from '../../base/errors.ts';
-import { StateStore } from '../state/store.ts';
+import type { StateStore } from '../state/store.ts';
 
 export interface Globals {
   root: string;
@@ -8,25 +8,24 @@ export interface Globals {
   logFormat: 'text' | 'json';
 }
 
-/** One verb: its flags, a usage text with an example, and a run that returns the exit code. */
-export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(input: { values: Record<string, unknown>; positionals: string[]; globals: Globals; store: StateStore }): Promise<number>;
+/** What runch hands every verb besides its flags: the global flags and the state store under --root. */
+export interface RunchContext {
+  globals: Globals;
+  store: StateStore;
 }
 
-export function parseVerb(command: Command, argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: command.options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new VzError('usage', `${command.name}: ${(error as Error).message.split('\n')[0]}; usage: ${command.usage.split('\n')[0]}`);
-  }
+/** One runch verb: base/cli.ts's kernel, with runch's context. */
+export type Command<O extends Options = Options> = Verb<O, RunchContext>;
+
+/** A runch verb whose flags are typed from its own options (see base/cli.ts). */
+export function defineCommand<const O extends Options>(command: Command<O>): Command<O> {
+  return command;
 }
+
+export const parseVerb = parseAny;
 
 /** Why: a verb that needs an id names it in the error, runc-style. */
-export function requireId(command: Command, positionals: string[]): string {
+export function requireId(command: { name: string; usage: string }, positionals: string[]): string {
   if (positionals.length < 1 || positionals[0] === '')
     throw new VzError('usage', `${command.name}: container id cannot be empty; usage: ${command.usage.split('\n')[0]}`);
   return positionals[0];

@@ -1,14 +1,14 @@
 import { deleteContainer } from '../container/delete.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { requireId } from './command.ts';
 
-export const del: Command = {
+export const del = defineCommand({
   name: 'delete',
   summary: 'delete a stopped container (--force: kill it first)',
   usage: 'runch delete [--force] <id>\n  example: runch delete --force web1',
   options: { force: { type: 'boolean', short: 'f', default: false } },
   async run({ values, positionals, store }) {
-    await deleteContainer(store, requireId(del, positionals), values.force as boolean);
+    await deleteContainer(store, requireId(del, positionals), values.force);
     return 0;
   },
-};
+});

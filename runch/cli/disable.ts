@@ -1,7 +1,7 @@
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { requireId } from './command.ts';
 
-export const disable: Command = {
+export const disable = defineCommand({
   name: 'disable',
   summary: 'want a container stopped: set its table entry off (the supervisor stops it; it stays stopped)',
   usage: 'runch disable <id> [--table FILE]\n  example: runch disable web1',
@@ -11,7 +11,7 @@ export const disable: Command = {
     const { disableEntry } = await import('../../supervisor/edit.ts');
     const { tablePath } = await import('../../supervisor/table/index.ts');
     const { stateDir } = await import('../../supervisor/state/file.ts');
-    await disableEntry(id, tablePath(values.table as string | undefined), stateDir(values['state-dir'] as string | undefined));
+    await disableEntry(id, tablePath(values.table), stateDir(values['state-dir']));
     return 0;
   },
-};
+});

@@ -1,9 +1,9 @@
 import { VzError } from '../../base/errors.ts';
 import { parseRestartPolicy } from '../../base/restart-policy.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { requireId } from './command.ts';
 
-export const enable: Command = {
+export const enable = defineCommand({
   name: 'enable',
   summary: 'want a container running: set its table entry on (adds it with --bundle)',
   usage:
@@ -23,17 +23,17 @@ export const enable: Command = {
     const { tablePath } = await import('../../supervisor/table/index.ts');
     const { stateDir } = await import('../../supervisor/state/file.ts');
     if (values.once && values.cron !== undefined) throw new VzError('usage', 'enable: give --once or --cron, not both');
-    const parsed = values.restart === undefined ? undefined : parseRestartPolicy(values.restart as string, 'enable: --restart');
+    const parsed = values.restart === undefined ? undefined : parseRestartPolicy(values.restart, 'enable: --restart');
     const restart = parsed ? { restart: parsed.policy, restartMax: parsed.max } : {};
-    const action = values.once ? { action: 'once' as const } : values.cron !== undefined ? { action: 'cron' as const, schedule: values.cron as string } : undefined;
+    const action = values.once ? { action: 'once' as const } : values.cron !== undefined ? { action: 'cron' as const, schedule: values.cron } : undefined;
     const { entry, notified } = await enableEntry(id, {
-      table: tablePath(values.table as string | undefined),
-      stateDir: stateDir(values['state-dir'] as string | undefined),
-      bundle: values.bundle as string | undefined,
+      table: tablePath(values.table),
+      stateDir: stateDir(values['state-dir']),
+      bundle: values.bundle,
       action,
       ...restart,
     });
     if (!notified) process.stderr.write(`runch: ${entry.id} enabled in the table; no supervisor is running ("runch supervise" starts one)\n`);
     return 0;
   },
-};
+});

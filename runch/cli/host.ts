@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { VzError } from '../../base/errors.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 
 const VERBS = ['apply', 'status', 'stop', 'start', 'remove', 'logs', 'config'] as const;
 
@@ -14,7 +14,7 @@ const USAGE = `runch host <${VERBS.join('|')}>   (request: JSON on stdin; answer
   the contract: base/host-contract.ts; an error is {"ok":false,"error":{"code","message"}} and exit 1`;
 
 /** The host side of vzmaster: one verb per step, JSON in and out (what vzmaster runs through ansible's command module). */
-export const host: Command = {
+export const host = defineCommand({
   name: 'host',
   summary: 'vzmaster\'s host commands: JSON request on stdin, JSON answer on stdout (apply, status, stop, start, remove, logs, config)',
   usage: USAGE,
@@ -41,4 +41,4 @@ export const host: Command = {
     process.stdout.write(`${JSON.stringify(answer)}\n`);
     return (answer as { ok: boolean }).ok ? 0 : 1;
   },
-};
+});

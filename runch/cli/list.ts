@@ -1,15 +1,15 @@
 import { VzError } from '../../base/errors.ts';
 import { ociState } from '../container/oci-state.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { table } from './output.ts';
 
-export const list: Command = {
+export const list = defineCommand({
   name: 'list',
   summary: 'list containers',
   usage: 'runch list [--format table|json] [--quiet]\n  example: runch list --format json',
   options: { format: { type: 'string', short: 'f', default: 'table' }, quiet: { type: 'boolean', short: 'q', default: false } },
   async run({ values, store }) {
-    const format = values.format as string;
+    const format = values.format;
     if (format !== 'table' && format !== 'json') throw new VzError('usage', `list: --format "${format}" is unknown: use table or json`);
     const states = store.ids().flatMap((id) => {
       try {
@@ -26,4 +26,4 @@ export const list: Command = {
       );
     return 0;
   },
-};
+});

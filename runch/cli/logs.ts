@@ -1,8 +1,8 @@
 import { VzError } from '../../base/errors.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { requireId } from './command.ts';
 
-export const logs: Command = {
+export const logs = defineCommand({
   name: 'logs',
   summary: 'print a supervised container\'s output, each line tagged with its id (-f: follow)',
   usage: 'runch logs <id> [-n N] [-f] [--raw] [--log-dir DIR]\n  example: runch logs web1 -n 50 -f',
@@ -19,7 +19,7 @@ export const logs: Command = {
     const { logDir, logPath } = await import('../../supervisor/logs/file.ts');
     const { follow, tailLines } = await import('../../supervisor/logs/read.ts');
     const { existsSync } = await import('node:fs');
-    const dir = logDir(values['log-dir'] as string | undefined);
+    const dir = logDir(values['log-dir']);
     if (!existsSync(logPath(dir, id)) && !existsSync(logPath(dir, id, 1)))
       throw new VzError('not-found', `logs: no log for "${id}" in ${dir}: is it in the table (runch status)?`);
     const tag = values.raw ? (line: string) => `${line}\n` : (line: string) => `${id} | ${line}\n`;
@@ -35,4 +35,4 @@ export const logs: Command = {
       process.once('SIGTERM', end);
     });
   },
-};
+});

@@ -1,8 +1,8 @@
 import { ociState } from '../container/oci-state.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { requireId } from './command.ts';
 
-export const state: Command = {
+export const state = defineCommand({
   name: 'state',
   summary: 'print the runtime-spec state of a container as JSON',
   usage: 'runch state <id>\n  example: runch state web1',
@@ -12,4 +12,4 @@ export const state: Command = {
     process.stdout.write(`${JSON.stringify(ociState(current), null, 2)}\n`);
     return 0;
   },
-};
+});

@@ -1,10 +1,10 @@
 import { VzError } from '../../base/errors.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { table } from './output.ts';
 
 const COLOURS: Record<string, string> = { running: '32', backoff: '33', scheduled: '36', 'crash-loop': '31', invalid: '31', dead: '31', exited: '90', stopped: '90' };
 
-export const status: Command = {
+export const status = defineCommand({
   name: 'status',
   summary: 'show what the supervisor runs: state, pid, uptime, restarts, last exit, next try (no supervisor needed)',
   usage: 'runch status [id] [--json] [--state-dir DIR] [--table FILE]\n  example: runch status web1 --json',
@@ -15,11 +15,11 @@ export const status: Command = {
     const { readTable, tablePath } = await import('../../supervisor/table/index.ts');
     let parsed;
     try {
-      parsed = readTable(tablePath(values.table as string | undefined));
+      parsed = readTable(tablePath(values.table));
     } catch {
       parsed = undefined;
     }
-    const report = statusReport(stateDir(values['state-dir'] as string | undefined), parsed);
+    const report = statusReport(stateDir(values['state-dir']), parsed);
     const id = positionals[0];
     const units = id === undefined ? report.units : report.units.filter((u) => u.id === id);
     if (id !== undefined && units.length === 0) throw new VzError('not-found', `status: "${id}" is not in the table nor in the supervisor's state: see "runch status"`);
@@ -50,4 +50,4 @@ export const status: Command = {
     for (const u of units) if (u.error) process.stdout.write(`${u.id}: ${u.error}\n`);
     return 0;
   },
-};
+});

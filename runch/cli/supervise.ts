@@ -1,7 +1,7 @@
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { VzError } from '../../base/errors.ts';
 
-export const supervise: Command = {
+export const supervise = defineCommand({
   name: 'supervise',
   summary: 'run the host supervisor: keep the table\'s containers running (foreground, one per host)',
   usage:
@@ -22,12 +22,12 @@ export const supervise: Command = {
     if (!Number.isInteger(poll) || poll < 10) throw new VzError('usage', `supervise: --adopt-poll-ms "${values['adopt-poll-ms']}" must be a whole number >= 10`);
     return runSupervisor({
       store,
-      table: values.table as string | undefined,
-      stateDir: values['state-dir'] as string | undefined,
-      logDir: values['log-dir'] as string | undefined,
-      events: values.events as string | undefined,
-      policy: (values.policy as string | undefined) ?? process.env.VZ_POLICY,
+      table: values.table,
+      stateDir: values['state-dir'],
+      logDir: values['log-dir'],
+      events: values.events,
+      policy: values.policy ?? process.env.VZ_POLICY,
       adoptPollMs: poll,
     });
   },
-};
+});
