@@ -2,12 +2,12 @@ import { VzError } from '../../base/errors.ts';
 import { freezeHost, labDown, labStatus, startHost, stopHost } from '../lab/manage.ts';
 import { defaultLabDir, labPaths } from '../lab/paths.ts';
 import { labUp } from '../lab/up.ts';
-import { intFlag, type Command } from '../../base/cli.ts';
+import { defineVerb, intFlag } from '../../base/cli.ts';
 import { table } from './output.ts';
 
 const ACTIONS = ['up', 'down', 'status', 'stop-host', 'start-host', 'freeze-host', 'thaw-host'];
 
-export const lab: Command = {
+export const lab = defineVerb({
   name: 'lab',
   summary: 'a local lab of simulated VPS hosts (own namespaces, init, sshd on 127.0.1.N)',
   usage: [
@@ -38,21 +38,20 @@ export const lab: Command = {
     const needsName = action.endsWith('-host');
     if (needsName && !name) throw new VzError('usage', `lab ${action}: name the host, e.g. "vzmaster lab ${action} vps1"`);
     if (extra.length > 0 || (!needsName && name !== undefined)) throw new VzError('usage', `lab ${action}: unexpected argument ${JSON.stringify(needsName ? extra[0] : name)}`);
-    const dir = defaultLabDir(values.dir as string | undefined);
+    const dir = defaultLabDir(values.dir);
     if (action === 'up') {
-      const number = (flag: string) => (values[flag] === undefined ? undefined : intFlag(lab, flag, values[flag], 0));
-      const text = (flag: string) => values[flag] as string | undefined;
+      const number = (flag: string, value: string | undefined) => (value === undefined ? undefined : intFlag(lab, flag, value, 0));
       const state = await labUp({
         dir,
-        hosts: number('hosts'),
-        busybox: number('busybox'),
-        inits: text('inits'),
-        trees: text('trees'),
-        release: text('release'),
-        arch: text('arch'),
-        vendors: number('vendors'),
-        fresh: number('fresh') ?? 0,
-        freshTree: text('fresh-tree'),
+        hosts: number('hosts', values.hosts),
+        busybox: number('busybox', values.busybox),
+        inits: values.inits,
+        trees: values.trees,
+        release: values.release,
+        arch: values.arch,
+        vendors: number('vendors', values.vendors),
+        fresh: number('fresh', values.fresh) ?? 0,
+        freshTree: values['fresh-tree'],
       });
       process.stdout.write(table(['HOST', 'VENDOR', 'INIT', 'ROOT', 'ADDRESS', 'ROLE'], state.hosts.map((h) => [h.name, h.vendor, h.init, h.tree ?? 'machine', `${h.address}:${h.port}`, h.fresh ? 'fresh (newnode)' : 'host'])));
       process.stdout.write(`lab up in ${dir}; inventory ${labPaths(dir).inventory}\n`);
@@ -78,4 +77,4 @@ export const lab: Command = {
     process.stdout.write(`${host.name} ${action === 'stop-host' ? 'stopped' : `up on ${host.address}:${host.port}`}\n`);
     return 0;
   },
-};
+});
