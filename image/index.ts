@@ -14,3 +14,4 @@ export { readSpec, writeSpec, parseSpec } from './spec.ts';
 export { manifestSchema, readManifest, type Manifest } from './manifest.ts';
 export { hasZstd, type Compression } from './compression.ts';
 export { buildImage, loadRecipe, type BuildOptions, type BuildResult, type Recipe } from './build/index.ts';
+export { importImage } from './oci-layout/import.ts';

@@ -1,12 +1,22 @@
-import { chmodSync, lchownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { VzError } from '../../base/errors.ts';
 import type { Recipe } from './recipe.ts';
 
-/** Parents of dest that do not exist yet, made as root-owned 0755 directories. */
-function parents(root: string, dest: string): void {
-  mkdirSync(dirname(join(root, dest)), { recursive: true, mode: 0o755 });
+/**
+ * Parents of dest that do not exist yet, made as 0755 directories; a parent that is a symlink in the image is
+ * refused (following it here would follow it on the build machine, where an absolute link means another file).
+ */
+function parents(root: string, dest: string, field: string): void {
+  const parts = dest.split('/').filter(Boolean).slice(0, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const path = join(root, ...parts.slice(0, i));
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (stat?.isSymbolicLink()) throw new VzError('invalid-config', `recipe ${field}: /${parts.slice(0, i).join('/')} is a symlink in the image: give the path it points to`);
+    if (stat && !stat.isDirectory()) throw new VzError('invalid-config', `recipe ${field}: /${parts.slice(0, i).join('/')} is a file in the image, not a directory`);
+    if (!stat) mkdirSync(path, { mode: 0o755 });
+  }
 }
 
 /**
@@ -17,7 +27,8 @@ export async function copyFiles(files: Recipe['files'], root: string, base: stri
   const isRoot = process.getuid?.() === 0;
   for (const [i, file] of files.entries()) {
     const target = join(root, file.dest);
-    parents(root, file.dest);
+    parents(root, file.dest, `files[${i}].dest`);
+    rmSync(target, { recursive: true, force: true }); // never write through what the image has there
     if (file.content !== undefined) writeFileSync(target, file.content, { mode: 0o644 });
     else {
       const src = resolve(base, file.src ?? '');

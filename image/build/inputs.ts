@@ -35,6 +35,7 @@ export function inputsKey(text: string, recipe: Recipe, base: string, debs: Deb[
   for (const s of recipe.from) {
     if ('dir' in s) hashPath(hash, resolve(base, s.dir));
     if ('docker' in s) hashPath(hash, resolve(base, s.docker));
+    if ('image' in s) hashPath(hash, resolve(base, s.image));
   }
   for (const f of recipe.files) if (f.src !== undefined) hashPath(hash, resolve(base, f.src));
   return hash.digest('hex');

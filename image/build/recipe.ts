@@ -29,6 +29,7 @@ const sourceSchema = z.union([
   }),
   z.strictObject({ dir: z.string().min(1, 'must be a directory path (relative to the recipe)') }),
   z.strictObject({ docker: z.string().min(1, 'must be a `docker export` tarball path (relative to the recipe)') }),
+  z.strictObject({ image: z.string().min(1, 'must be a `docker save` or OCI image-layout tarball path (relative to the recipe)') }),
   z.strictObject({ ldd: z.array(z.string()).min(1, 'must list programs of this machine, e.g. [/bin/ls]') }),
   z.strictObject({ strace: command }),
 ]);
@@ -46,7 +47,7 @@ const fileSchema = z
 
 export const recipeSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be a lowercase app name, e.g. web'),
-  from: z.array(sourceSchema).min(1, 'must list at least one source: debian, dir, docker, ldd or strace'),
+  from: z.array(sourceSchema).min(1, 'must list at least one source: debian, dir, docker, image, ldd or strace'),
   files: z.array(fileSchema).default([]),
   run: z.array(command).default([]),
   trim: z
@@ -73,7 +74,7 @@ function firstIssue(path: string, error: z.ZodError): VzError {
   const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top)';
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') message = `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove it (see docs/image.md for the recipe's fields)`;
-  if (issue.code === 'invalid_union') message = 'must be one of {debian: {packages: [...]}}, {dir: PATH}, {docker: TARBALL}, {ldd: [PROG...]}, {strace: [CMD...]}';
+  if (issue.code === 'invalid_union') message = 'must be one of {debian: {packages: [...]}}, {dir: PATH}, {docker: EXPORT.tar}, {image: SAVE.tar}, {ldd: [PROG...]}, {strace: [CMD...]}';
   return new VzError('invalid-config', `recipe ${path}: ${where}: ${message}`);
 }
 

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { execa } from 'execa';
 import { VzError } from '../../base/errors.ts';
 import { lddTrace } from '../ldd-trace.ts';
 import { rootfsFromSpec } from '../rootfs.ts';
 import { straceTrace } from '../strace-trace.ts';
+import { importImage } from '../oci-layout/import.ts';
+import { mergeOver } from '../oci-layout/merge.ts';
 import { importDocker } from '../unpack.ts';
 import { extractDebs, fetchDebs, resolveDebs, type Deb } from './debian.ts';
 import type { Source } from './recipe.ts';
@@ -16,9 +17,9 @@ export interface SourceContext {
   log: (line: string) => void;
 }
 
-/** A tree merged over the rootfs: owners, modes, links and times kept (cp -a). */
+/** A tree merged over the rootfs: owners, modes, links and times kept, never written through a symlink. */
 async function mergeTree(from: string, root: string): Promise<void> {
-  await execa('cp', ['-a', '--', `${from}/.`, `${root}/`], { stdin: 'ignore' });
+  await mergeOver(from, root);
 }
 
 /** A source built by an existing tool into a fresh directory, then merged over the rootfs. */
@@ -26,6 +27,7 @@ async function viaScratch(root: string, make: (dir: string) => Promise<unknown>)
   const scratch = mkdtempSync(join(dirname(root), '.vz-source-'));
   try {
     const dir = join(scratch, 'tree');
+    mkdirSync(dir); // an empty target: every maker accepts one
     await make(dir);
     await mergeTree(dir, root);
   } finally {
@@ -38,7 +40,10 @@ export async function applySource(source: Source, root: string, ctx: SourceConte
   if ('debian' in source) {
     const debs = resolved.length > 0 ? resolved : await resolveDebs(source.debian.packages, source.debian.recommends);
     ctx.log(`debian: ${debs.length} packages for ${source.debian.packages.join(' ')}`);
-    await extractDebs(await fetchDebs(debs, ctx.debCache), root);
+    const files = await fetchDebs(debs, ctx.debCache);
+    // dpkg-deb -x follows a symlink it finds: over an earlier source's tree, extract apart and merge
+    if (readdirSync(root).length === 0) await extractDebs(files, root);
+    else await viaScratch(root, (dir) => extractDebs(files, dir));
     return debs;
   }
   if ('dir' in source) {
@@ -52,6 +57,12 @@ export async function applySource(source: Source, root: string, ctx: SourceConte
     const file = resolve(ctx.base, source.docker);
     ctx.log(`docker: ${file}`);
     await viaScratch(root, (dir) => importDocker(file, dir));
+    return [];
+  }
+  if ('image' in source) {
+    const file = resolve(ctx.base, source.image);
+    ctx.log(`image: ${file}`);
+    await viaScratch(root, (dir) => importImage(file, dir));
     return [];
   }
   if ('ldd' in source) {
