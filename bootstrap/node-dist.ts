@@ -47,7 +47,7 @@ export async function nodeDistFor(hostArch: string, options: { distFile?: string
     if (!match) throw new VzError('usage', `--node-dist ${JSON.stringify(options.distFile)} is not named like Node's release tarballs (node-v24.11.1-linux-x64.tar.xz)`);
     if (!existsSync(options.distFile)) throw new VzError('not-found', `--node-dist ${options.distFile} does not exist`);
     const [, version, arch] = match;
-    if (!nodeIsRecentEnough(version)) throw new VzError('usage', `--node-dist ${basename(options.distFile)} is Node ${version}: vz needs 22.15 or later`);
+    if (!nodeIsRecentEnough(version)) throw new VzError('usage', `--node-dist ${basename(options.distFile)} is Node ${version}: vz needs 18.19 or later`);
     if (!archMatches(arch, hostArch)) throw new VzError('usage', `--node-dist ${basename(options.distFile)} is for ${arch}, the host is ${hostArch}: use the linux-${hostArch === 'x86_64' ? 'x64' : hostArch} tarball`);
     return { file: options.distFile, version, stripComponents: 1 };
   }

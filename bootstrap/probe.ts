@@ -44,10 +44,10 @@ export function parseFirstLook(stdout: string): FirstLook | undefined {
   return checked.success ? checked.data : undefined;
 }
 
-/** Node's version string ("v24.1.0", "none") meets vz's floor, 22.15? */
+/** Node's version string ("v24.1.0", "none") meets vz's floor, 18.19 (Debian 12's nodejs; docs/inittab-gen.md)? */
 export function nodeIsRecentEnough(version: string): boolean {
   const match = /^v?(\d+)\.(\d+)\./.exec(version.trim());
   if (!match) return false;
   const [major, minor] = [Number(match[1]), Number(match[2])];
-  return major > 22 || (major === 22 && minor >= 15);
+  return major > 18 || (major === 18 && minor >= 19);
 }
