@@ -24,6 +24,11 @@ function readLink(path: string): string | undefined {
   }
 }
 
+/** OpenRC writes its runlevel there once it has booted one: it then manages services whatever PID 1 is. */
+function openrcBooted(): boolean {
+  return existsSync('/run/openrc/softlevel') && existsSync('/sbin/openrc-run');
+}
+
 /** sysvinit from 2.97 reads /etc/inittab.d; its binary names both the version and that directory. */
 export function sysvinitFacts(binary: string): { version?: string; readsDir: boolean } {
   const bytes = readFileSync(binary).toString('latin1');
@@ -36,6 +41,8 @@ export function detectInit(forced?: string): InitSystem {
   if (forced === 'systemd' || (!forced && exe && basename(exe) === 'systemd')) return { kind: 'systemd', dialect: 'systemd', binary: exe };
   if (forced === 'busybox' || (!forced && exe && basename(exe) === 'busybox')) return { kind: 'busybox', dialect: 'busybox', binary: exe };
   if (forced === 'openrc' || (!forced && exe && basename(exe) === 'openrc-init')) return { kind: 'openrc', dialect: 'openrc', binary: exe };
+  // OpenRC booted by busybox or sysvinit (Alpine's way): its supervise-daemon keeps vz's services, as on openrc-init.
+  if (!forced && openrcBooted()) return { kind: 'openrc', dialect: 'openrc', binary: exe };
   const isSysv = (path: string | undefined) => path !== undefined && existsSync(path) && sysvinitFacts(path).version !== undefined;
   if (forced === 'sysvinit-block') {
     // A block in /etc/inittab even where inittab.d is read (every sysvinit reads /etc/inittab).
@@ -45,7 +52,6 @@ export function detectInit(forced?: string): InitSystem {
   if (forced === 'sysvinit' || (!forced && isSysv(exe))) {
     const binary = exe && isSysv(exe) ? exe : '/sbin/init';
     const facts = existsSync(binary) ? sysvinitFacts(binary) : { readsDir: false, version: undefined };
-    // OpenRC on sysvinit (Alpine, Gentoo): PID 1 is still sysvinit, and its inittab is what respawns.
     return { kind: 'sysvinit', dialect: facts.readsDir ? 'sysvinit-dir' : 'sysvinit-block', binary, version: facts.version };
   }
   if (forced) throw new VzError('usage', `--init "${forced}" is unknown: use sysvinit, sysvinit-block, busybox, systemd or openrc`);

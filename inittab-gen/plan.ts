@@ -1,4 +1,5 @@
 import { VzError } from '../base/errors.ts';
+import { DEFAULT_LOG_DIR, logPath } from '../supervisor/logs/file.ts';
 import { spliceBlock, splitBlock, withoutBlock } from './block.ts';
 import type { InitEntry } from './entry.ts';
 import { assignInittabIds } from './ids.ts';
@@ -133,8 +134,8 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
         dialect === 'sysvinit-dir'
           ? sysvinitTabFile(entry, ids!.get(entry.id)!, processField(entry.id, launcher, 'sysvinit'))
           : dialect === 'systemd'
-            ? systemdUnit(entry, words)
-            : openrcService(entry, words);
+            ? systemdUnit(entry, { words, log: logPath(launcher.logDir ?? DEFAULT_LOG_DIR, entry.id) })
+            : openrcService(entry, { words, log: logPath(launcher.logDir ?? DEFAULT_LOG_DIR, entry.id) });
       if (text === undefined) continue;
       const foreign = current.dir.get(ownFile(dialect, entry.id).slice(dir.length + 1));
       if (foreign !== undefined && !isOwn(foreign))

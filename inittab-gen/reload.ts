@@ -31,7 +31,11 @@ export async function reloadInit(init: InitSystem, telinit?: string): Promise<vo
 
 /** systemd and OpenRC start and stop services on request; sysvinit and busybox act on the reload alone. */
 export async function startService(init: InitSystem, id: string): Promise<void> {
-  if (init.kind === 'systemd') await execa('systemctl', ['enable', '--now', `vz-${id}.service`], { timeout: 60_000, stdin: 'ignore' });
+  if (init.kind === 'systemd') {
+    // A unit that used up on-failure:N is "failed" and refuses a start until its count is reset.
+    await execa('systemctl', ['reset-failed', `vz-${id}.service`], { timeout: 60_000, stdin: 'ignore', reject: false });
+    await execa('systemctl', ['enable', '--now', `vz-${id}.service`], { timeout: 60_000, stdin: 'ignore' });
+  }
   else if (init.kind === 'openrc') {
     await execa('rc-update', ['add', `vz-${id}`, 'default'], { timeout: 60_000, stdin: 'ignore' });
     await execa('rc-service', [`vz-${id}`, 'start'], { timeout: 60_000, stdin: 'ignore' });

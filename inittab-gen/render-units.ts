@@ -1,29 +1,64 @@
+import { VzError } from '../base/errors.ts';
 import { parseSignal } from '../base/signals.ts';
+import { DEFAULT_POLICY, type PolicyConfig } from '../supervisor/policy/index.ts';
 import type { InitEntry } from './entry.ts';
 
+/** What a unit or service needs beyond the entry: the words init runs (process-field.ts) and the container's log. */
+export interface UnitInput {
+  words: string[];
+  log: string;
+  policy?: PolicyConfig;
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** systemd reads `%` as a specifier and a blank as a separator: vz's words and paths hold neither after this. */
+function unitWord(word: string, field: string): string {
+  if (!/^[A-Za-z0-9_./,+@%-]+$/.test(word))
+    throw new VzError('invalid-config', `"${word}" cannot go into a systemd unit's ${field} as is: use paths of letters, digits and ._,+@%- only`);
+  return word.replaceAll('%', '%%');
+}
+
+/** systemd's restart policy and start limit for the entry's restart policy (policy-table.ts says why each). */
+function systemdRestart(entry: InitEntry): { restart: string; interval: string; burst?: number } {
+  if (entry.action === 'once') return { restart: 'no', interval: '0' };
+  if (entry.restart === 'on-failure')
+    // N restarts are N+1 starts; an infinite interval never forgets them (systemctl start resets: reset-failed).
+    return entry.restartMax === undefined ? { restart: 'on-failure', interval: '0' } : { restart: 'on-failure', interval: 'infinity', burst: entry.restartMax + 1 };
+  // The launcher's backoff spaces quick exits (as under every init): systemd must never give up first.
+  return { restart: 'always', interval: '0' };
+}
+
 /**
- * systemd and OpenRC supervise on their own, so there the process is the same `runch init exec`, and the unit says
- * what the inittab line cannot: stop signal and timeout. One file per entry; `off` and `cron` get none.
+ * One unit per entry, not a template: each entry's stop signal, timeout and restart policy differ, and a template
+ * would need a drop-in per instance for them anyway. `off` and `cron` get none (off: no unit at all, so neither a
+ * daemon-reload nor a reboot starts it).
  */
-export function systemdUnit(entry: InitEntry, words: string[]): string | undefined {
+export function systemdUnit(entry: InitEntry, input: UnitInput): string | undefined {
   if (entry.action !== 'respawn' && entry.action !== 'once') return undefined;
-  const seconds = Math.max(1, Math.ceil(entry.stopTimeoutMs / 1000));
+  const policy = input.policy ?? DEFAULT_POLICY;
+  const restart = systemdRestart(entry);
+  const log = unitWord(input.log, 'StandardOutput');
   return [
     '# written by "runch init apply"; edit the table, not this file',
     '[Unit]',
     `Description=vz container ${entry.id}`,
     'After=network.target',
-    // runch's own backoff spaces the restarts; systemd's start limit must not fire first.
-    'StartLimitIntervalSec=0',
+    `StartLimitIntervalSec=${restart.interval}`,
+    ...(restart.burst === undefined ? [] : [`StartLimitBurst=${restart.burst}`]),
     '',
     '[Service]',
-    // runch execs the container in its own place: the main pid is the container's.
+    // The launcher execs the container in its own place: the main pid is the container's, its exit code the app's.
     'Type=simple',
-    `ExecStart=${words.join(' ')}`,
-    `Restart=${entry.action === 'respawn' ? 'always' : 'no'}`,
-    'RestartSec=0',
+    `ExecStart=${input.words.map((w) => unitWord(w, 'ExecStart')).join(' ')}`,
+    `Restart=${restart.restart}`,
+    `RestartSec=${Math.max(0, Math.round(policy.firstDelayMs))}ms`,
+    // vz's log files, so `runch logs` and `vzmaster logs` read the same place under every init.
+    `StandardOutput=append:${log}`,
+    `StandardError=append:${log}`,
     `KillSignal=${parseSignal(entry.stopSignal)}`,
-    `TimeoutStopSec=${seconds}`,
+    `TimeoutStopSec=${seconds(entry.stopTimeoutMs)}`,
+    // The stop signal to the container's main process (as `docker stop`), KILL to whatever of its cgroup is left.
     'KillMode=mixed',
     '',
     '[Install]',
@@ -32,27 +67,33 @@ export function systemdUnit(entry: InitEntry, words: string[]): string | undefin
   ].join('\n');
 }
 
-/** An OpenRC service run by supervise-daemon, which respawns it; runch's backoff again spaces the restarts. */
-export function openrcService(entry: InitEntry, words: string[]): string | undefined {
+/** An OpenRC service: supervise-daemon respawns it (always), start-stop-daemon runs it once (restart no). */
+export function openrcService(entry: InitEntry, input: UnitInput): string | undefined {
   if (entry.action !== 'respawn' && entry.action !== 'once') return undefined;
+  const policy = input.policy ?? DEFAULT_POLICY;
   const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
   const signal = parseSignal(entry.stopSignal).slice(3);
-  const seconds = Math.max(1, Math.ceil(entry.stopTimeoutMs / 1000));
+  const supervised = entry.action === 'respawn';
   return [
     '#!/sbin/openrc-run',
     '# written by "runch init apply"; edit the table, not this file',
     `description=${quote(`vz container ${entry.id}`)}`,
-    `supervisor=${entry.action === 'respawn' ? 'supervise-daemon' : 'start-stop-daemon'}`,
-    `command=${quote(words[0])}`,
-    `command_args=${quote(words.slice(1).join(' '))}`,
+    `supervisor=${supervised ? 'supervise-daemon' : 'start-stop-daemon'}`,
+    `command=${quote(input.words[0])}`,
+    `command_args=${quote(input.words.slice(1).join(' '))}`,
     'command_background=yes',
     `pidfile=${quote(`/run/vz-${entry.id}.pid`)}`,
-    'respawn_delay=0',
+    `output_log=${quote(input.log)}`,
+    `error_log=${quote(input.log)}`,
+    // supervise-daemon counts in whole seconds; vz's launcher spaces quick exits with its own backoff on top.
+    `respawn_delay=${Math.ceil(policy.firstDelayMs / 1000)}`,
+    // 0: respawn forever (restart always); a crash loop is the launcher's hold, never a service left down.
     'respawn_max=0',
-    `retry=${quote(`SIG${signal}/${seconds}/SIGKILL/5`)}`,
+    `respawn_period=${Math.ceil(policy.startWindowMs / 1000)}`,
+    `retry=${quote(`SIG${signal}/${seconds(entry.stopTimeoutMs)}/SIGKILL/5`)}`,
     '',
     'depend() {',
-    '\tneed localmount',
+    '\tuse localmount',
     '\tafter net',
     '}',
     '',

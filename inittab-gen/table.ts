@@ -7,7 +7,11 @@ import type { InitEntry } from './entry.ts';
 export { tablePath };
 
 export function toInitEntry(entry: TableEntry): InitEntry {
-  return { id: entry.id, bundle: entry.bundle, action: entry.action, stopSignal: entry.stopSignal, stopTimeoutMs: entry.stopTimeoutMs };
+  const init: InitEntry = { id: entry.id, bundle: entry.bundle, action: entry.action, stopSignal: entry.stopSignal, stopTimeoutMs: entry.stopTimeoutMs };
+  // Only what changes a rendering: an entry written before restart policies renders as it did.
+  if (entry.restart === 'on-failure') init.restart = 'on-failure';
+  if (entry.restartMax !== undefined) init.restartMax = entry.restartMax;
+  return init;
 }
 
 /** Every entry, or one clear error naming a bad line: init's configuration is never written from half a table. */

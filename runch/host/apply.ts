@@ -7,6 +7,7 @@ import { unpack } from '../../image/unpack.ts';
 import { type EntrySpec, setEntry } from '../../inittab-gen/manage.ts';
 import { detectInit } from '../../inittab-gen/detect.ts';
 import { modeFile, readMode } from '../../inittab-gen/mode.ts';
+import { refusal, type TableInit } from '../../inittab-gen/policy-table.ts';
 import { readTable } from '../../supervisor/table/index.ts';
 import type { HostContext } from './context.ts';
 import { waitHealthy } from './health.ts';
@@ -17,21 +18,24 @@ export class NeedsSupervisor extends VzError {
   readonly hostCode = 'needs-supervisor' as const;
 }
 
+/** The policy table's row for this host's init; an init vz cannot detect is judged as the strictest (sysvinit). */
+function rowOf(initKind: string | undefined): TableInit {
+  return initKind === 'busybox' || initKind === 'systemd' || initKind === 'openrc' ? initKind : 'sysvinit';
+}
+
 /**
- * The manifest's restart and schedule as a table entry, for the host's mode. Init respawns on every exit or runs
- * once, and has no clock: `no` becomes init's once (sysvinit; busybox runs once entries at boot only), `always` and
- * `unless-stopped` its respawn (a stop sets the entry off, which init keeps), and the rest is refused before anything
- * changes.
+ * The manifest's restart and schedule as a table entry, for the host's mode. What init cannot honour is refused
+ * before anything changes, in the policy table's words (inittab-gen/policy-table.ts, one source): sysvinit runs `no`
+ * once and respawns `always` / `unless-stopped` (a stop sets the entry off, which init keeps); systemd also honours
+ * on-failure[:N] natively.
  */
 export function entrySpec(bundle: string, restart: Restart, schedule: string | undefined, mode: 'init' | 'supervisor', initKind: () => string | undefined = () => undefined): EntrySpec {
   if (mode === 'init') {
-    // busybox init runs "once" entries at boot only: one added later would never run.
-    if (restart.policy === 'no' && schedule === undefined && initKind() === 'busybox')
-      throw new NeedsSupervisor('usage', 'restart "no" needs supervisor mode on a busybox init (it runs "once" entries at boot only): set vz_mode: supervisor for this host, or use restart: always');
-    if (schedule !== undefined)
-      throw new NeedsSupervisor('usage', `schedule "${schedule}" needs supervisor mode (init has no clock): set vz_mode: supervisor for this host, or drop the schedule`);
-    if (restart.policy === 'on-failure')
-      throw new NeedsSupervisor('usage', `restart "on-failure${restart.max === undefined ? '' : `:${restart.max}`}" needs supervisor mode (init restarts on every exit, whatever its code): set vz_mode: supervisor for this host, or use restart: always`);
+    const row = rowOf(initKind());
+    const feature = schedule !== undefined ? 'schedule' : restart.policy;
+    const what = schedule !== undefined ? `schedule "${schedule}"` : `restart "${restart.policy}${restart.max === undefined ? '' : `:${restart.max}`}"`;
+    const why = refusal(row, feature, what);
+    if (why) throw new NeedsSupervisor('usage', why);
   }
   return { bundle, once: restart.policy === 'no' && schedule === undefined, schedule, restart: restart.policy, restartMax: restart.max };
 }
@@ -42,7 +46,8 @@ export function entrySpec(bundle: string, restart: Restart, schedule: string | u
  */
 function refuseInitSwitch(ctx: HostContext, app: string): void {
   if (readMode(modeFile(ctx.config.table)) === 'init') return;
-  const other = readTable(ctx.config.table).entries.find((e) => e.id !== app && e.action !== 'off' && (e.action === 'cron' || e.restart === 'on-failure'));
+  const row = rowOf(initKind(ctx));
+  const other = readTable(ctx.config.table).entries.find((e) => e.id !== app && e.action !== 'off' && refusal(row, e.action === 'cron' ? 'schedule' : e.restart, '') !== undefined);
   if (other)
     throw new NeedsSupervisor('usage', `this host's app "${other.id}" ${other.action === 'cron' ? `runs on a schedule (${other.schedule})` : `has restart on-failure`}, which init mode cannot honour: stop or remove it first ("vzmaster stop ${other.id}"), or keep vz_mode: supervisor`);
 }
