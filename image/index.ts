@@ -15,3 +15,4 @@ export { manifestSchema, readManifest, type Manifest } from './manifest.ts';
 export { hasZstd, type Compression } from './compression.ts';
 export { buildImage, loadRecipe, type BuildOptions, type BuildResult, type Recipe } from './build/index.ts';
 export { importImage } from './oci-layout/import.ts';
+export { exportImage, imageConfig } from './oci-layout/export.ts';

@@ -9,6 +9,7 @@ export const verbs: Record<string, () => Promise<Command>> = {
   pack: async () => (await import('./pack.ts')).packCommand,
   unpack: async () => (await import('./unpack.ts')).unpackCommand,
   'import-docker': async () => (await import('./import-docker.ts')).importDockerCommand,
+  export: async () => (await import('./export.ts')).exportCommand,
   'import-image': async () => (await import('./import-image.ts')).importImageCommand,
 };
 
