@@ -39,6 +39,8 @@ export interface LauncherInput {
   runch: RunchWords;
   /** `sha256sum -- config.json table` as printed when the launcher was compiled: a different answer means stale. */
   sums: string;
+  /** Their size, mtime (ns) and inode then (`stat -L -c '%s %.9Y %i'`, one line): the same answer means fresh. */
+  stamp: string;
   config: string;
   policy: PolicyConfig;
   /** undefined: the bundle did not load; the launcher always hands over to runch (which logs why). */
@@ -109,7 +111,8 @@ export function renderLauncher(input: LauncherInput): string {
     v('mkdirbin', hostBinary('mkdir', 'coreutils')),
     v('sleepbin', hostBinary('sleep', 'coreutils')),
     v('shabin', hostBinary('sha256sum', 'coreutils')),
-    v('wcbin', hostBinary('wc', 'coreutils')),
+    v('statbin', hostBinary('stat', 'coreutils')),
+    v('stamp', input.stamp),
     v('chownbin', hostBinary('chown', 'coreutils')),
     v('tablefile', input.table),
     `prepared=; [ "\${1-}" = --prepared ] && prepared=1`,
@@ -134,8 +137,10 @@ export function renderLauncher(input: LauncherInput): string {
     'tally() { printf "1 %s %s %s %s %s %s %s %s\\n%s\\n%s\\n" "$st" "$le" "$1" "$rs" "$sk" "$lp" "$2" "$3" "$spawns" "$deaths"; }',
     'if [ -z "$prepared" ]; then',
     decideSh(initPolicy(input.policy)),
-    '  tally $((delay > 0 ? now + delay : 0)) $$ "$start" >"$dir/.stage/respawn" && "$mvbin" -f -- "$dir/.stage/respawn" "$dir/" || exit 125',
+    // The spawn is on disk before anything can fail: with no wait, the final rename (or a hand-over) records it.
+    '  wtally() { tally $((delay > 0 ? now + delay : 0)) $$ "$start" >"$dir/.stage/respawn" && "$mvbin" -f -- "$dir/.stage/respawn" "$dir/" || exit 125; }',
     '  if [ "$delay" -gt 0 ]; then',
+    '    wtally',
     '    note "$st: $sk quick exit(s) in a row, next start in $((delay / 1000)).$((delay % 1000 / 100)) s"',
     '    "$sleepbin" "$((delay / 1000)).$(printf %03d $((delay % 1000)))"',
     '  fi',
@@ -145,14 +150,18 @@ export function renderLauncher(input: LauncherInput): string {
       v('rootfs', compiled.rootfs),
       '  need=',
       // Stale: config.json or the table changed since the launcher was compiled.
-      '  [ "$("$shabin" -- "$cfg" "$tablefile" 2>&1)" = "$want" ] || need=stale',
+      // One stat for both files and the log: size, mtime and inode as compiled mean fresh; else the digest decides
+      // (same digest, new stamp: runch recompiles once to record it).
+      '  set -- $("$statbin" -L -c "%s %.9Y %i" -- "$cfg" "$tablefile" "$log" 2>/dev/null)',
+      '  [ "${1-} ${2-} ${3-} ${4-} ${5-} ${6-}" = "$stamp" ] || { need=stamp; [ "$("$shabin" -- "$cfg" "$tablefile" 2>&1)" = "$want" ] || need=stale; }',
       compiled.mountNamespace
         ? '  ans=; read -r ans <"$root/.mountns" 2>/dev/null; [ "$ans" = yes ] || need=probe'
         : '  need=mounts # no mount namespace here: runch unmounts what a predecessor left on the host',
       // A process of the previous run still in the rootfs (or a live run): runch ends it (TERM, timeout, KILL).
       '  set +f; for p in /proc/[0-9]*; do [ "$p/root" -ef "$rootfs" ] && { need=leftovers; break; }; done; set -f',
-      input.logSize > 0 ? `  [ -f "$log" ] && [ "$("$wcbin" -c <"$log")" -gt ${int(input.logSize)} ] && need=rotate` : '  :',
+      input.logSize > 0 ? `  [ $# -ge 7 ] && [ "$7" -gt ${int(input.logSize)} ] && need=rotate` : '  :',
       '  if [ -n "$need" ]; then',
+      '    [ "$delay" -gt 0 ] || wtally',
       `    ${words.map(shWord).join(' ')} || exit 1`,
       '    exec /bin/sh "$self" --prepared',
       '  fi',
@@ -168,7 +177,7 @@ export function renderLauncher(input: LauncherInput): string {
       renderExec(compiled.container),
     );
   } else {
-    lines.push(`  ${words.map(shWord).join(' ')} || exit 1`, '  exec /bin/sh "$self" --prepared', 'fi', `${words.map(shWord).join(' ')}; exit 1`);
+    lines.push('  [ "$delay" -gt 0 ] || wtally', `  ${words.map(shWord).join(' ')} || exit 1`, '  exec /bin/sh "$self" --prepared', 'fi', `${words.map(shWord).join(' ')}; exit 1`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -198,7 +207,9 @@ export async function compileLauncher(options: CompileOptions): Promise<{ path: 
   const fstab = `${path}.fstab`;
   mkdirSync(launcherDir(options.table), { recursive: true, mode: 0o755 });
   let sums = '';
+  let stamp = '';
   try {
+    stamp = execFileSync(hostBinary('stat', 'coreutils'), ['-L', '-c', '%s %.9Y %i', '--', config, options.table], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').join(' ');
     sums = execFileSync(hostBinary('sha256sum', 'coreutils'), ['--', config, options.table], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).replace(/\n$/, '');
   } catch {
     // unreadable: the launcher's check fails too, and hands over to runch
@@ -221,7 +232,7 @@ export async function compileLauncher(options: CompileOptions): Promise<{ path: 
   } catch (caught) {
     error = caught as Error;
   }
-  const text = renderLauncher({ ...options, config, sums, policy: options.policy ?? DEFAULT_POLICY, compiled });
+  const text = renderLauncher({ ...options, config, sums, stamp, policy: options.policy ?? DEFAULT_POLICY, compiled });
   await writeAtomic(path, text, 0o755);
   return { path, error };
 }

@@ -1,6 +1,6 @@
 // Bad input under a real sysvinit as PID 1 (issue 4): clear errors, the previous inittab and table intact.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import t from 'tap';
 import { BEGIN } from '../../inittab-gen/block.ts';
 import { derivedInittabId } from '../../inittab-gen/ids.ts';
@@ -65,7 +65,9 @@ t.test('sysvinit: collisions, odd files, read-only /etc, missing telinit, bad ta
   t.match(badTable.stderr, /the table \/etc\/vz\/table line \d+: .*nothing was applied/);
   writeFileSync(table, readFileSync(table, 'utf8').replace('broken line without fields\n', ''));
 
-  const longTable = join(dir, 'x'.repeat(90));
+  // The line is the launcher, beside the table (launch/<id>): a long directory makes it long (issue 12).
+  const longTable = join(dir, 'x'.repeat(110), 'table');
+  mkdirSync(dirname(longTable));
   writeFileSync(longTable, readFileSync(table, 'utf8'));
   const long = await ns.runch(['init', 'apply', '--table', longTable]);
   t.equal(long.exitCode, 1);
