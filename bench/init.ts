@@ -30,6 +30,21 @@ const cmdline = (pid: number) => {
 };
 const pidsExactly = (command: string) => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => cmdline(p) === command);
 
+/** Node processes of vz (runch) running now: a respawn through a launcher starts none (issue 12). */
+const NODE_SEEN = new Set<number>();
+/** Where to look: the init namespace's processes only (other work on the machine runs node too). */
+let scope: () => number[] = () => [];
+const noteNodes = () => {
+  for (const p of scope()) if (/\bnode\b.*runch|runch\.cjs/.test(cmdline(p))) NODE_SEEN.add(p);
+};
+const pssKiB = (pid: number) => {
+  try {
+    return Number(/Pss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+};
+
 /** kill -9 the program, then poll /proc until its successor runs: milliseconds. */
 async function respawnMs(command: string): Promise<number> {
   const [old] = pidsExactly(command);
@@ -37,6 +52,7 @@ async function respawnMs(command: string): Promise<number> {
   process.kill(old, 'SIGKILL');
   for (;;) {
     const next = pidsExactly(command).find((p) => p !== old);
+    noteNodes();
     if (next) return performance.now() - start;
     if (performance.now() - start > 20_000) throw new Error(`${command} was not respawned within 20 s`);
     await sleep(1);
@@ -61,9 +77,42 @@ async function initMode(kind: InitKind, base: number) {
   const vz = ns.pidsOf('').filter((p) => /runch|node/.test(cmdline(p)));
   const rss = vz.reduce((sum, p) => sum + rssKiB(p), 0);
   const latencies = [];
+  NODE_SEEN.clear();
+  scope = () => ns.pidsOf('');
   for (let i = 0; i < N; i++) latencies.push(await respawnMs(`sleep ${base + i}`));
+  const nodes = NODE_SEEN.size;
   await ns.stop();
-  return { vzProcesses: vz.length, rssKiB: rss, respawnMs: median(latencies), max: Math.max(...latencies) };
+  return { vzProcesses: vz.length, rssKiB: rss, respawnMs: median(latencies), max: Math.max(...latencies), nodes };
+}
+
+/**
+ * N containers that exit at once, for CRASH_S seconds (default 60) under sysvinit: the peak of the summed RSS of
+ * vz's processes (launchers waiting out their backoff, their sleep, any runch) sampled every 20 ms.
+ */
+async function crashLoop(kind: InitKind) {
+  const ns = await startInit(t, kind, kind === 'sysvinit' ? 'id:2:initdefault:\n' : '::ctrlaltdel:/bin/true\n');
+  const dir = scratch(t, 'vz-bench-crash-');
+  const list = Array.from({ length: N }, (_, i) => busyboxBundle(join(dir, `k${i}`), { args: ['sh', '-c', 'exit 1'] }));
+  spawnSync('mkdir', ['-p', join(ns.etc, 'vz')]);
+  writeFileSync(join(ns.etc, 'vz/table'), list.map((b, i) => `k${i}:respawn:${b}\n`).join(''));
+  const applied = await ns.runch(['init', 'apply']);
+  if (applied.exitCode !== 0) throw new Error(applied.stderr);
+  const isVz = (c: string) => /\/launch\/|runch|\bnode\b|^\/usr\/bin\/sleep \d+\.\d{3}$/.test(c);
+  let peak = 0;
+  let peakPss = 0;
+  NODE_SEEN.clear();
+  scope = () => ns.pidsOf('');
+  const until = performance.now() + Number(process.env.CRASH_S ?? 60) * 1000;
+  while (performance.now() < until) {
+    const vz = ns.pidsOf('').filter((p) => isVz(cmdline(p)));
+    peak = Math.max(peak, vz.reduce((total, p) => total + rssKiB(p), 0));
+    peakPss = Math.max(peakPss, vz.reduce((total, p) => total + pssKiB(p), 0));
+    noteNodes();
+    await sleep(20);
+  }
+  const nodes = NODE_SEEN.size;
+  await ns.stop();
+  return { peakKiB: peak, peakPssKiB: peakPss, nodes };
 }
 
 async function supervisorMode(base: number) {
@@ -104,12 +153,14 @@ try {
   rows.push(['init mode, sysvinit 3.06', await initMode('sysvinit', 2000)]);
   rows.push(['init mode, busybox init 1.35', await initMode('busybox', 3000)]);
   rows.push(['supervisor mode (runch supervise)', await supervisorMode(4000)]);
+  const crash = await crashLoop('sysvinit');
   const idle = await idleNodeRss();
   console.log(`${N} containers (busybox sleep), each killed once with -9; node ${process.version}; idle node RSS ${(idle / 1024).toFixed(1)} MiB\n`);
   console.log('| mode | vz processes | vz RSS total | vz RSS per container | respawn median | respawn max |');
   console.log('|---|---|---|---|---|---|');
   for (const [name, r] of rows)
-    console.log(`| ${name} | ${r.vzProcesses} | ${(r.rssKiB / 1024).toFixed(1)} MiB | ${(r.rssKiB / 1024 / N).toFixed(2)} MiB | ${r.respawnMs.toFixed(1)} ms | ${r.max.toFixed(1)} ms |`);
+    console.log(`| ${name} | ${r.vzProcesses} | ${(r.rssKiB / 1024).toFixed(1)} MiB | ${(r.rssKiB / 1024 / N).toFixed(2)} MiB | ${r.respawnMs.toFixed(1)} ms | ${r.max.toFixed(1)} ms |${'nodes' in r ? ` ${r.nodes} Node processes in ${N} respawns` : ''}`);
+  console.log(`\ncrash loop of ${N} containers for ${process.env.CRASH_S ?? 60} s under sysvinit: vz's peak RSS ${(crash.peakKiB / 1024).toFixed(2)} MiB (PSS ${(crash.peakPssKiB / 1024).toFixed(2)} MiB), ${crash.nodes} Node processes`);
 } finally {
   for (const fn of cleanups.reverse()) await fn();
 }
