@@ -2,13 +2,14 @@ import { accessSync, constants, mkdirSync, readdirSync, readFileSync } from 'nod
 import { dirname } from 'node:path';
 import { VzError } from '../base/errors.ts';
 import type { StateStore } from '../runch/state/store.ts';
+import { DEFAULT_LOG_DIR } from '../supervisor/logs/file.ts';
 import type { InitSystem } from './detect.ts';
 import { diffChange } from './diff.ts';
 import type { InitEntry } from './entry.ts';
 import { type Change, type Current, DIRS, type Dialect, idOfFile, INITTAB, type Plan, planApply } from './plan.ts';
 import type { Launcher } from './process-field.ts';
 import { checkReloadable, reloadInit, startService, stopService } from './reload.ts';
-import { commitStaged, finishStaged, rollbackStaged, stageChanges } from './stage.ts';
+import { commitStaged, finishStaged, rollbackStaged, type Staged, stageChanges } from './stage.ts';
 import { stopContainer } from './stop.ts';
 
 export interface ApplyOptions {
@@ -76,8 +77,8 @@ function checkWritable(changes: Change[]): void {
  * Stage every file, put them all in place, reload; if init cannot be reloaded, put every file back as it was so the
  * host stays consistent. A failure while staging (a full disk) changes nothing (stage.ts).
  */
-async function commit(options: ApplyOptions, changes: Change[]): Promise<void> {
-  if (changes.length === 0) return;
+async function commit(options: ApplyOptions, changes: Change[], keep = false): Promise<Staged | undefined> {
+  if (changes.length === 0) return undefined;
   const staged = stageChanges(changes);
   commitStaged(staged);
   try {
@@ -86,7 +87,28 @@ async function commit(options: ApplyOptions, changes: Change[]): Promise<void> {
     rollbackStaged(staged);
     throw new VzError('system', `${(error as Error).message}; the previous configuration was put back`, { cause: error });
   }
-  finishStaged(staged);
+  if (!keep) finishStaged(staged);
+  return staged;
+}
+
+/** systemd and OpenRC: the services that changed are started; one that fails puts every file back as it was. */
+async function startServices(options: ApplyOptions, staged: Staged | undefined, ids: string[]): Promise<void> {
+  const started: string[] = [];
+  try {
+    for (const id of ids) {
+      started.push(id);
+      await startService(options.init, id);
+    }
+  } catch (error) {
+    for (const id of started) await stopService(options.init, id);
+    if (staged) {
+      rollbackStaged(staged);
+      await reloadInit(options.init, options.telinit).catch(() => undefined);
+    }
+    const detail = ((error as { stderr?: string }).stderr ?? '').trim().split('\n').filter(Boolean).slice(-2).join('; ');
+    throw new VzError('system', `starting vz-${started.at(-1)} failed: ${(error as Error).message.split('\n')[0]}${detail ? ` (${detail})` : ''}; the previous configuration was put back`, { cause: error });
+  }
+  if (staged) finishStaged(staged);
 }
 
 async function stopAll(options: ApplyOptions, ids: string[]): Promise<void> {
@@ -109,9 +131,10 @@ export async function applyTable(options: ApplyOptions): Promise<ApplyResult> {
   checkWritable(plan.changes);
   const final = plan;
   if (dialect === 'systemd' || dialect === 'openrc') {
+    // The unit opens the log itself (StandardOutput=append:): its directory must be there before the first start.
+    mkdirSync(options.launcher.logDir ?? DEFAULT_LOG_DIR, { recursive: true });
     for (const id of plan.stop) await stopService(options.init, id);
-    await commit(options, plan.changes);
-    for (const id of plan.start) await startService(options.init, id);
+    await startServices(options, await commit(options, plan.changes, true), plan.start);
     return { plan: final, diff, reloaded: true };
   }
   const changed = plan.stop.filter((id) => plan.start.includes(id));

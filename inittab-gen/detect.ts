@@ -39,10 +39,10 @@ export function sysvinitFacts(binary: string): { version?: string; readsDir: boo
 export function detectInit(forced?: string): InitSystem {
   const exe = readLink('/proc/1/exe')?.replace(/ \(deleted\)$/, '');
   if (forced === 'systemd' || (!forced && exe && basename(exe) === 'systemd')) return { kind: 'systemd', dialect: 'systemd', binary: exe };
-  if (forced === 'busybox' || (!forced && exe && basename(exe) === 'busybox')) return { kind: 'busybox', dialect: 'busybox', binary: exe };
-  if (forced === 'openrc' || (!forced && exe && basename(exe) === 'openrc-init')) return { kind: 'openrc', dialect: 'openrc', binary: exe };
   // OpenRC booted by busybox or sysvinit (Alpine's way): its supervise-daemon keeps vz's services, as on openrc-init.
   if (!forced && openrcBooted()) return { kind: 'openrc', dialect: 'openrc', binary: exe };
+  if (forced === 'busybox' || (!forced && exe && basename(exe) === 'busybox')) return { kind: 'busybox', dialect: 'busybox', binary: exe };
+  if (forced === 'openrc' || (!forced && exe && basename(exe) === 'openrc-init')) return { kind: 'openrc', dialect: 'openrc', binary: exe };
   const isSysv = (path: string | undefined) => path !== undefined && existsSync(path) && sysvinitFacts(path).version !== undefined;
   if (forced === 'sysvinit-block') {
     // A block in /etc/inittab even where inittab.d is read (every sysvinit reads /etc/inittab).

@@ -85,8 +85,8 @@ export function openrcService(entry: InitEntry, input: UnitInput): string | unde
     `pidfile=${quote(`/run/vz-${entry.id}.pid`)}`,
     `output_log=${quote(input.log)}`,
     `error_log=${quote(input.log)}`,
-    // supervise-daemon counts in whole seconds; vz's launcher spaces quick exits with its own backoff on top.
-    `respawn_delay=${Math.ceil(policy.firstDelayMs / 1000)}`,
+    // supervise-daemon counts in whole seconds and refuses 0 (its default: at once); the launcher's backoff spaces the rest.
+    ...(policy.firstDelayMs >= 1000 ? [`respawn_delay=${Math.ceil(policy.firstDelayMs / 1000)}`] : []),
     // 0: respawn forever (restart always); a crash loop is the launcher's hold, never a service left down.
     'respawn_max=0',
     `respawn_period=${Math.ceil(policy.startWindowMs / 1000)}`,
