@@ -19,7 +19,7 @@ const USAGE = `runch init <apply|add|set|remove|start|stop|status|mode|detect|ex
   runch init status [web1] [--json]     either mode (supervisor mode: what the supervisor reports)
   runch init mode [init|supervisor]     show or switch the host's mode (supervisor: init respawns runch supervise);
                                         kept in the file "mode" beside the table
-  runch init detect                     which init runs here, and what vz supports
+  runch init detect [--json]            which init runs here, and what vz supports (--json: with the policy table)
   runch init exec web1                  (old lines) compile the launcher and become it
   runch init prepare web1               (run by a launcher that found a change) end leftovers, recompile
   flags: --table FILE, --log-dir DIR (default $VZ_TABLE / $VZ_LOG_DIR, else the host config /var/lib/vz/host.json,
@@ -183,6 +183,12 @@ export const init: Command = {
     if (sub === 'detect') {
       const { SUPPORTED, detectInit } = await import('../../inittab-gen/detect.ts');
       const found = detectInit(host.init);
+      if (values.json) {
+        // The policy table (inittab-gen/policy-table.ts): what this init, and supervisor mode, make of each field.
+        const { POLICY_TABLE } = await import('../../inittab-gen/policy-table.ts');
+        process.stdout.write(`${JSON.stringify({ ...found, mode: readMode(modeFile(host.table)), policies: { [found.kind]: POLICY_TABLE[found.kind], supervisor: POLICY_TABLE.supervisor }, table: POLICY_TABLE }, null, 2)}\n`);
+        return 0;
+      }
       process.stdout.write(`${found.kind}${found.version ? ` ${found.version}` : ''}: ${found.dialect} (${found.binary ?? '?'})\nsupported: ${SUPPORTED}\n`);
       return 0;
     }

@@ -1,0 +1,53 @@
+// issue 13: one policy table per init (native, mapped, refused), in docs/inittab-gen.md, in `runch init detect
+// --json`, and behind host apply's refusals; systemd's unit carries the restart policy natively.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import t from 'tap';
+import { initEntrySchema } from '../../inittab-gen/entry.ts';
+import { planApply } from '../../inittab-gen/plan.ts';
+import { FEATURES, POLICY_TABLE, policyTableMarkdown, TABLE_INITS } from '../../inittab-gen/policy-table.ts';
+import { entrySpec } from '../../runch/host/apply.ts';
+import { RUNCH, runch, scratch } from '../helpers/fixtures.ts';
+
+const launcher = { node: process.execPath, runch: RUNCH };
+const unit = (fields: Record<string, unknown>) =>
+  planApply('systemd', [initEntrySchema.parse({ id: 'web1', bundle: '/srv/web1', action: 'respawn', ...fields })], { dir: new Map() }, launcher).changes[0].after!;
+
+t.test('the docs hold the table as the code has it', async (t) => {
+  const docs = readFileSync(resolve(import.meta.dirname, '../../docs/inittab-gen.md'), 'utf8');
+  t.ok(docs.includes(policyTableMarkdown()), 'docs/inittab-gen.md holds policyTableMarkdown() (regenerate it there)');
+  t.notMatch(docs, /preview/i, 'systemd and OpenRC are no longer "preview"');
+  for (const init of TABLE_INITS) for (const feature of FEATURES) {
+    const cell = POLICY_TABLE[init][feature];
+    t.ok(cell.support !== 'refused' || cell.fix, `${init} ${feature}: a refusal names its fix`);
+  }
+});
+
+t.test('host apply refuses from the table, in one line naming the fix; systemd takes on-failure', async (t) => {
+  t.throws(() => entrySpec('/b', { policy: 'on-failure', max: 3 }, undefined, 'init', () => 'openrc'), /^restart "on-failure:3" needs supervisor mode on OpenRC \(supervise-daemon respawns on every exit, whatever its code\): set vz_mode: supervisor for this host, or use restart: always$/);
+  t.throws(() => entrySpec('/b', { policy: 'always' }, '*/5 * * * *', 'init', () => 'systemd'), /^schedule "\*\/5 \* \* \* \*" needs supervisor mode on systemd/);
+  t.same(entrySpec('/b', { policy: 'on-failure', max: 3 }, undefined, 'init', () => 'systemd'), { bundle: '/b', once: false, schedule: undefined, restart: 'on-failure', restartMax: 3 });
+  t.same(entrySpec('/b', { policy: 'no' }, undefined, 'init', () => 'systemd').once, true);
+  t.same(entrySpec('/b', { policy: 'on-failure' }, '* * * * *', 'supervisor', () => 'busybox').schedule, '* * * * *', 'supervisor mode refuses nothing');
+});
+
+t.test('systemd: the restart policy as systemd options', async (t) => {
+  t.match(unit({}), /StartLimitIntervalSec=0\n[\s\S]*Restart=always\n/);
+  const three = unit({ restart: 'on-failure', restartMax: 3 });
+  t.match(three, /StartLimitIntervalSec=infinity\nStartLimitBurst=4\n[\s\S]*Restart=on-failure\n/, 'on-failure:3: 4 starts, never forgotten');
+  t.match(unit({ restart: 'on-failure' }), /StartLimitIntervalSec=0\n[\s\S]*Restart=on-failure\n/);
+  t.match(unit({ action: 'once' }), /Restart=no\n/);
+  t.match(unit({ stopSignal: 'QUIT', stopTimeoutMs: 2500 }), /KillSignal=SIGQUIT\nTimeoutStopSec=3\nKillMode=mixed\n/);
+  t.match(unit({}), /StandardOutput=append:\/var\/log\/vz\/web1\.log\nStandardError=append:\/var\/log\/vz\/web1\.log\n/, "vz's log file");
+});
+
+t.test('runch init detect --json prints the table', async (t) => {
+  const dir = scratch(t);
+  const detect = await runch(`${dir}/run`, ['init', 'detect', '--json', '--init', 'systemd', '--table', `${dir}/table`]);
+  t.equal(detect.exitCode, 0, detect.stderr);
+  const answer = JSON.parse(detect.stdout) as { kind: string; mode: string; policies: Record<string, unknown>; table: unknown };
+  t.equal(answer.kind, 'systemd');
+  t.equal(answer.mode, 'init');
+  t.same(Object.keys(answer.policies), ['systemd', 'supervisor']);
+  t.same(answer.table, POLICY_TABLE);
+});
