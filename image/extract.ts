@@ -8,6 +8,7 @@ import { VzError } from '../base/errors.ts';
 import { decompressor, sniff } from './compression.ts';
 import { EntryChecker } from './entry-check.ts';
 import { fdReadable } from './fd-stream.ts';
+import { syncExtractor } from './extract-sync.ts';
 import { progress } from './progress.ts';
 import { stage } from './stage.ts';
 
@@ -64,47 +65,32 @@ async function checkAll(fd: number, label: string): Promise<Meta[]> {
 
 /**
  * An archive into a new directory, safely: pass 1 checks every entry (EntryChecker), pass 2 extracts into a temp
- * directory beside the target (node-tar's own path rewriting off: our checks are stricter and keep absolute
- * symlinks), modes and device nodes are set last, then the directory is renamed into place.
+ * directory beside the target with the same checks again on the bytes actually read (extract-sync.ts), directory
+ * modes, device nodes and directory and symlink times are set last, then the directory is renamed into place.
  */
 export async function extractArchive(fd: number, target: string, label: string): Promise<{ entries: number }> {
   const entries = await checkAll(fd, label);
   const isRoot = process.getuid?.() === 0;
-  const second = new EntryChecker();
   let changed: unknown;
   await stage(target, async (tmp) => {
     const bar = progress(`unpacking ${label}`, fstatSync(fd).size);
-    const unpack = new tar.Unpack({
-      cwd: tmp,
-      strict: true,
-      preservePaths: true,
-      preserveOwner: isRoot,
-      unlink: true,
-      // the same checks again on the bytes actually extracted: the file may have changed since pass 1
-      filter: (_path, entry) => {
-        const e = entry as tar.ReadEntry;
-        try {
-          second.check({ path: e.path, type: e.type, linkpath: e.linkpath });
-        } catch (error) {
-          changed ??= error;
-          return false;
-        }
-        return !['CharacterDevice', 'BlockDevice', 'FIFO'].includes(e.type);
-      },
-    });
+    const unpack = syncExtractor(tmp, isRoot, (error) => (changed ??= error));
+    const failure = (error: unknown): Error => {
+      if (error instanceof VzError) return error; // a refused entry: already one line
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC')
+        return new VzError('system', `extracting ${label}: the disk is full (no space left on device): free space under ${dirname(target)} and try again`, { cause: error });
+      return new VzError('system', `extracting ${label}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    };
     try {
       await readArchive(fd, unpack as unknown as Writable, bar.add);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOSPC')
-        throw new VzError('system', `extracting ${label}: the disk is full (no space left on device): free space under ${dirname(target)} and try again`, { cause: error });
-      throw new VzError('system', `extracting ${label}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+      throw failure(changed ?? error);
     }
     bar.done();
-    if (changed !== undefined) throw changed;
+    if (changed !== undefined) throw failure(changed);
     const umask = process.umask();
     for (const meta of entries) await finish(tmp, meta, isRoot, umask);
-    // times last, deepest first: creating an entry changes its directory's mtime; node-tar sets files' own times
-    // but not symlinks'
+    // times last, deepest first: creating an entry changes its directory's mtime; files got theirs when written
     for (const meta of [...entries].reverse())
       if (meta.mtime && (meta.type === 'Directory' || meta.type === 'SymbolicLink')) lutimesSync(join(tmp, meta.path), meta.mtime, meta.mtime);
   });
@@ -123,6 +109,7 @@ async function finish(root: string, meta: Meta, isRoot: boolean, umask: number):
     if (isRoot) lchownSync(path, meta.uid, meta.gid);
     return;
   }
+  if (meta.type === 'Directory') return void chmodSync(path, meta.mode & 0o7777);
   if (meta.type === 'SymbolicLink' || meta.type === 'Link' || (meta.mode & (0o7000 | umask)) === 0) return;
   const stat = lstatSync(path, { throwIfNoEntry: false });
   if (stat && !stat.isSymbolicLink() && (stat.mode & 0o7777) !== (meta.mode & 0o7777)) chmodSync(path, meta.mode & 0o7777);
