@@ -56,6 +56,17 @@ const app = z.string().regex(APP_NAME, 'app: 1-64 lower-case letters, digits, "_
 const version = z.string().regex(/^[0-9a-f]{16}(-[0-9a-f]{8})?$/, 'version: <16 hex>[-<8 hex>]');
 const imageName = z.string().regex(/^[0-9a-f]{64}\.tar(\.gz|\.zst)?$/, 'image: <sha256>.tar[.gz|.zst], a file name in the images directory');
 
+/** A volume's name (a directory name on the host) and its mount point in the container. */
+export const VOLUME_NAME = /^[a-z0-9_-]{1,64}$/;
+// Absolute, not "/" itself, no ".." part, no control character (a mount point is a path the kernel takes verbatim).
+export const VOLUME_PATH = /^(?!.*(^|\/)\.\.(\/|$))\/[^\u0000-\u001f\u007f]+$/;
+
+/** Who this host is in the master's inventory: its name and address (what replicas see as VZ_HOST, VZ_HOST_ADDR). */
+export interface HostSelf {
+  name: string;
+  addr: string;
+}
+
 /** A restart policy as data (the grammar's text is read on the master, once: base/restart-policy.ts). */
 export const restartSchema = restartPolicyData;
 export type Restart = RestartPolicy;
@@ -72,6 +83,10 @@ export const healthSchema = z
     timeoutMs: z.number().int().min(0).max(3_600_000),
     /** Then this command, run on the host (argv, no shell), must exit 0. */
     check: z.array(z.string()).min(1).optional(),
+    /** Then this TCP port of the host's address must accept a connection. */
+    tcp: z.number().int().min(1).max(65535).optional(),
+    /** Then an HTTP GET of this port and path on the host's address must answer this status. */
+    http: z.object({ port: z.number().int().min(1).max(65535), path: z.string().startsWith('/'), status: z.number().int().min(100).max(599) }).strict().optional(),
   })
   .strict();
 export type Health = z.infer<typeof healthSchema>;
@@ -90,6 +105,8 @@ export const applyRequestSchema = z
     schedule: z.string().regex(/^\S+( \S+){4,5}$/, 'schedule: 5 or 6 cron fields').optional(),
     mode: z.enum(HOST_MODES),
     health: healthSchema.optional(),
+    /** Persistent directories: volume name -> absolute path inside the container, bind-mounted in every version. */
+    volumes: z.record(z.string().regex(VOLUME_NAME, 'volume names: 1-64 of a-z, 0-9, "_", "-"'), z.string().regex(VOLUME_PATH, 'volume paths: absolute, no "..", no control characters')).optional(),
     /** Versions of the app kept on the host (the running one and the newest others). */
     keep: z.number().int().min(1).max(100).default(3),
   })

@@ -19,6 +19,19 @@ export interface SafeArgs {
   varsYaml: string;
 }
 
+/**
+ * A per-host value ansible fills in itself (`{{ inventory_hostname }}`): `text` is a constant prefix and `expression`
+ * a constant Jinja expression, both written by vzmaster, never data; the one thing `-a` carries unreferenced.
+ */
+export class HostVar {
+  readonly text: string;
+  readonly expression: string;
+  constructor(text: string, expression: string) {
+    this.text = text;
+    this.expression = expression;
+  }
+}
+
 const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function safeModuleArgs(args: Record<string, unknown>): SafeArgs {
@@ -29,6 +42,7 @@ export function safeModuleArgs(args: Record<string, unknown>): SafeArgs {
   };
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return ref(value);
+    if (value instanceof HostVar) return `${value.text.replace(/[{}%#]/g, '')}{{ ${value.expression} }}`;
     if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
     if (Array.isArray(value)) return value.map(walk);
     if (typeof value === 'object') {

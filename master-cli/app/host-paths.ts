@@ -13,3 +13,8 @@ export const HOST_IMAGES = DEFAULT_HOST_PATHS.images;
 export function hostImagePath(imageFile: string): string {
   return `${HOST_IMAGES}/${basename(imageFile)}`;
 }
+
+/** An app's volume on a host (runch/host/volumes.ts makes it beside the bundles directory: the same place). */
+export function volumeDir(app: string, name: string): string {
+  return `${VZ_HOME}/volumes/${app}/${name}`;
+}

@@ -4,6 +4,8 @@ import * as tar from 'tar';
 import { VzError } from '../../base/errors.ts';
 import { decompressor, sniff } from '../../image/compression.ts';
 import { parseConfig } from '../../runch/oci/load.ts';
+import { parseRlimit, withRlimits } from '../../runch/oci/rlimit-text.ts';
+import type { Rlimit } from '../../runch/oci/schema.ts';
 import { openSync, readSync, closeSync } from 'node:fs';
 
 /** The bundle's config.json inside an image, read without unpacking the rest, checked by runch's own schema. */
@@ -34,5 +36,13 @@ export function withEnv(config: Record<string, unknown>, env: Record<string, str
   const proc = { ...(config.process as Record<string, unknown>) };
   const current = ((proc.env as string[] | undefined) ?? []).filter((entry) => !(entry.slice(0, entry.indexOf('=')) in env));
   proc.env = [...current, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+  return { ...config, process: proc };
+}
+
+/** The manifest's rlimits (`nofile=65536`, vzimage bundle --rlimit's grammar) over the image's: a type given replaces it. */
+export function withRlimitTexts(config: Record<string, unknown>, texts: string[]): Record<string, unknown> {
+  if (texts.length === 0) return config;
+  const proc = { ...(config.process as Record<string, unknown>) };
+  proc.rlimits = withRlimits(proc.rlimits as Rlimit[] | undefined, texts.map((text, i) => parseRlimit(text, `rlimits[${i}]`)));
   return { ...config, process: proc };
 }

@@ -86,6 +86,8 @@ export interface StartOptions {
   restart: Restart;
   schedule?: string;
   health?: Health;
+  /** Volume name -> path in the container (the host keeps each outside every version). */
+  volumes?: Record<string, string>;
   /** Each host's mode (host-mode.ts). */
   modes: Map<string, HostMode>;
 }
@@ -125,10 +127,11 @@ export async function startApp(steps: HostSteps, options: StartOptions, only?: s
     restart: options.restart,
     ...(options.schedule !== undefined ? { schedule: options.schedule } : {}),
     ...(options.health ? { health: options.health } : {}),
+    ...(options.volumes && Object.keys(options.volumes).length > 0 ? { volumes: options.volumes } : {}),
   };
   const taskTimeout = 300 + Math.ceil((options.health?.timeoutMs ?? 0) / 1000);
   for (const [mode, hosts] of byMode(only ?? steps.hosts ?? [], options.modes)) {
-    const results = await steps.run('apply', hostCall('apply', { ...request, mode }, { taskTimeout }), hosts, (r) => settleFromAnswer('apply', r));
+    const results = await steps.run('apply', hostCall('apply', { ...request, mode }, { taskTimeout, withSelf: true }), hosts, (r) => settleFromAnswer('apply', r));
     for (const r of results) {
       const reply = hostReply('apply', r);
       if (reply.kind !== 'answer') continue;

@@ -12,9 +12,9 @@ function report(result: DeployReport, json: boolean): number {
   else {
     process.stdout.write(table(['HOST', 'RESULT', 'MESSAGE'], result.hosts.map((h) => [h.host, h.status, h.message || '-'])));
     for (const note of result.notes) process.stdout.write(`note: ${note}\n`);
-    process.stdout.write(`${result.app}: ${result.rolledBack ? 'ROLLED BACK' : 'deployed'} ${result.image.split('/').pop()}\n${summaryLine(counts)}\n`);
+    process.stdout.write(`${result.app}: ${result.rolledBack ? 'ROLLED BACK' : result.failed ? 'FAILED, left as it is' : 'deployed'} ${result.image.split('/').pop()}\n${summaryLine(counts)}\n`);
   }
-  if (result.rolledBack || counts.failed > 0) return 2;
+  if (result.failed || counts.failed > 0) return 2;
   return counts.unreachable > 0 ? 4 : 0;
 }
 

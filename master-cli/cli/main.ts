@@ -14,6 +14,7 @@ const verbs: Record<string, () => Promise<Command>> = {
   deploy: async () => (await import('./deploy.ts')).deployVerb,
   rollback: async () => (await import('./deploy.ts')).rollbackVerb,
   newnode: async () => (await import('./newnode.ts')).newnode,
+  volume: async () => (await import('./volume.ts')).volume,
 };
 
 export const VERSION = '0.1.0';

@@ -6,7 +6,7 @@ import { withLock } from '../../base/lock.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostStatus as Verdict } from '../ansible/result.ts';
 import { hostModes } from '../app/host-mode.ts';
-import { readImageConfig, withEnv } from '../app/image-config.ts';
+import { readImageConfig, withEnv, withRlimitTexts } from '../app/image-config.ts';
 import { imageDigest, restartOf, type StepReporter } from '../app/ops.ts';
 import { collectStatus } from '../app/status.ts';
 import { pack } from '../../image/pack.ts';
@@ -27,7 +27,10 @@ export interface DeployReport {
   image: string;
   hosts: HostOutcome[];
   notes: string[];
+  /** An unhealthy batch was put back on the previous image. */
   rolledBack: boolean;
+  /** An unhealthy batch ended the roll (rolled back, or nothing to roll back to). */
+  failed: boolean;
 }
 
 /** The image a manifest names: as given, or its bundle packed into the master's image cache. */
@@ -44,12 +47,19 @@ function vendorOf(groups: string[], prefix: string): string {
 
 /** What a host must run for this manifest and image: the version, its config, restart, schedule, health. */
 async function wantedOf(manifest: Manifest, image: string): Promise<Wanted> {
-  const health: Health = { minUptimeMs: Math.round(manifest.rolling.minUptime * 1000), timeoutMs: Math.round(manifest.rolling.timeout * 1000), ...(manifest.rolling.check ? { check: manifest.rolling.check } : {}) };
+  const health: Health = {
+    minUptimeMs: Math.round(manifest.rolling.minUptime * 1000),
+    timeoutMs: Math.round(manifest.rolling.timeout * 1000),
+    ...(manifest.rolling.check ? { check: manifest.rolling.check } : {}),
+    ...(manifest.health.tcp !== undefined ? { tcp: manifest.health.tcp } : {}),
+    ...(manifest.health.http ? { http: manifest.health.http } : {}),
+  };
   return {
     app: manifest.app,
     imageFile: image,
     digest: imageDigest(image),
-    config: withEnv(await readImageConfig(image), manifest.env),
+    config: withRlimitTexts(withEnv(await readImageConfig(image), manifest.env), manifest.rlimits),
+    volumes: manifest.volumes,
     restart: restartOf(manifest.restart, manifest.schedule),
     schedule: manifest.schedule,
     health,
@@ -103,9 +113,9 @@ export async function deploy(target: RunTarget, manifest: Manifest, onStep?: Ste
     for (const o of rolled.outcomes) outcomes.set(o.host, o);
     notes.push(...rolled.notes);
     const { baseDir: _baseDir, ...stored } = manifest as Manifest & { baseDir?: string };
-    if (!rolled.rolledBack)
+    if (!rolled.failed)
       await writeRecord(target.stateDir, { app: manifest.app, image, previousImage, hosts: targets, deployedAt: new Date().toISOString(), manifest: stored });
-    return { app: manifest.app, image, hosts: [...outcomes.values()].sort((a, b) => a.host.localeCompare(b.host)), notes, rolledBack: rolled.rolledBack };
+    return { app: manifest.app, image, hosts: [...outcomes.values()].sort((a, b) => a.host.localeCompare(b.host)), notes, rolledBack: rolled.rolledBack, failed: rolled.failed };
   });
 }
 

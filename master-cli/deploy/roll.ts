@@ -15,6 +15,7 @@ export interface Wanted {
   restart: Restart;
   schedule?: string;
   health: Health;
+  volumes?: Record<string, string>;
 }
 
 export interface RollOptions {
@@ -50,14 +51,15 @@ export function isCurrent(s: HostStatus | undefined, wanted: Wanted, mode: HostM
  * one `runch host apply` that also waits for health on the host: at most three ansible runs a batch, none for a
  * host already current. An unhealthy batch goes back to the previous version and ends the roll.
  */
-export async function rollOut(target: RunTarget, o: RollOptions): Promise<{ outcomes: Outcome[]; notes: string[]; rolledBack: boolean }> {
+export async function rollOut(target: RunTarget, o: RollOptions): Promise<{ outcomes: Outcome[]; notes: string[]; rolledBack: boolean; failed: boolean }> {
   const outcomes = new Map<string, Outcome>();
   const notes: string[] = [];
   const byHost = new Map(o.status.map((s) => [s.host, s]));
   const sha1 = runchSha1();
   const image = basename(o.wanted.imageFile);
   let rolledBack = false;
-  for (let i = 0; i < o.targets.length && !rolledBack; i += o.batch) {
+  let stopped = false;
+  for (let i = 0; i < o.targets.length && !stopped; i += o.batch) {
     const batch = o.targets.slice(i, i + o.batch);
     const todo = batch.filter((h) => !isCurrent(byHost.get(h), o.wanted, o.modes.get(h) ?? 'init', sha1));
     for (const h of batch) if (!todo.includes(h)) outcomes.set(h, { host: h, status: 'ok', message: '' });
@@ -71,12 +73,14 @@ export async function rollOut(target: RunTarget, o: RollOptions): Promise<{ outc
     for (const r of steps.summary()) outcomes.set(r.host, { host: r.host, status: r.status, message: r.message });
     const unhealthy = [...answers].filter(([, a]) => a.healthy === false).map(([h]) => h);
     if (unhealthy.length === 0) continue;
-    rolledBack = true;
+    // The roll ends here either way; "rolled back" is said only when something was (one true thing, issue 11).
+    stopped = true;
     const previous = o.previous ? await o.previous() : undefined;
     if (!previous) {
-      notes.push('no previous image to roll back to: the new version stays where it started');
+      notes.push(`unhealthy on ${unhealthy.join(', ')}, and no previous image to roll back to: the new version stays there, the rest of the roll did not start`);
       continue;
     }
+    rolledBack = true;
     notes.push(`rolled back ${unhealthy.join(', ')} to ${basename(previous.imageFile)}`);
     const back = newSteps(target, undefined, o.onStep, unhealthy);
     await pushImage(back, previous.imageFile);
@@ -87,5 +91,5 @@ export async function rollOut(target: RunTarget, o: RollOptions): Promise<{ outc
     await removeApp(steps, o.wanted.app);
     for (const r of steps.summary()) outcomes.set(r.host, { host: r.host, status: r.status, message: r.status === 'changed' ? 'surplus replica removed' : r.message });
   }
-  return { outcomes: [...outcomes.values()], notes, rolledBack };
+  return { outcomes: [...outcomes.values()], notes, rolledBack, failed: stopped };
 }

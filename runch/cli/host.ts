@@ -18,8 +18,9 @@ export const host = defineCommand({
   name: 'host',
   summary: 'vzmaster\'s host commands: JSON request on stdin, JSON answer on stdout (apply, status, stop, start, remove, logs, config)',
   usage: USAGE,
-  options: {},
-  async run({ positionals }) {
+  // Who this host is in the master's inventory (ansible fills them in per host): replicas get them as VZ_HOST, VZ_HOST_ADDR.
+  options: { 'vz-host': { type: 'string' }, 'vz-host-addr': { type: 'string' } },
+  async run({ positionals, values }) {
     const verb = positionals[0] as (typeof VERBS)[number];
     if (!VERBS.includes(verb)) throw new VzError('usage', `host: "${positionals[0] ?? ''}" is no host command: use ${VERBS.join(', ')}`);
     const { errorAnswer, runHostVerb } = await import('../host/run.ts');
@@ -34,7 +35,8 @@ export const host = defineCommand({
           throw new VzError('usage', 'the request on stdin is not JSON');
         }
       }
-      answer = await runHostVerb(verb, request);
+      const self = values['vz-host'] && values['vz-host-addr'] ? { name: values['vz-host'], addr: values['vz-host-addr'] } : undefined;
+      answer = await runHostVerb(verb, request, self);
     } catch (error) {
       answer = errorAnswer(error);
     }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } f
 import { join } from 'node:path';
 import { writeAtomicSync } from '../../base/atomic.ts';
 import { VzError } from '../../base/errors.ts';
-import { type ApplyAnswer, type ApplyRequest, applyRequestSchema, type Restart } from '../../base/host-contract.ts';
+import { type ApplyAnswer, type ApplyRequest, applyRequestSchema, type HostSelf, type Restart } from '../../base/host-contract.ts';
 import { unpack } from '../../image/unpack.ts';
 import { type EntrySpec, setEntry } from '../../inittab-gen/manage.ts';
 import { detectInit } from '../../inittab-gen/detect.ts';
@@ -12,6 +12,7 @@ import { readTable } from '../../supervisor/table/index.ts';
 import type { HostContext } from './context.ts';
 import { waitHealthy } from './health.ts';
 import { appRows } from './status.ts';
+import { ensureVolumes, hostConfigJson, volumesDir } from './volumes.ts';
 
 /** A refusal that names the fix: init mode cannot honour this field, the supervisor can. */
 export class NeedsSupervisor extends VzError {
@@ -84,7 +85,7 @@ function prune(appDir: string, current: string, keep: number): string[] {
  * registers the entry with its restart policy or schedule, applies it to init or the supervisor (switching the
  * host's mode first when asked), prunes old versions, and optionally waits for health. A refusal changes nothing.
  */
-export async function applyApp(ctx: HostContext, input: ApplyRequest): Promise<ApplyAnswer> {
+export async function applyApp(ctx: HostContext, input: ApplyRequest, self?: HostSelf): Promise<ApplyAnswer> {
   const request = applyRequestSchema.parse(input);
   const appDir = join(ctx.config.bundles, request.app);
   const bundle = join(appDir, request.version);
@@ -103,7 +104,14 @@ export async function applyApp(ctx: HostContext, input: ApplyRequest): Promise<A
   // The newest version by mtime is the one just set: prune keeps it, and a rollback's reuse counts as new.
   const now = new Date();
   utimesSync(bundle, now, now);
-  const config = `${JSON.stringify(request.config, null, 2)}\n`;
+  const volumes = request.volumes ?? {};
+  const user = (request.config.process as { user?: { uid?: number; gid?: number } } | undefined)?.user;
+  const made = ensureVolumes(ctx.config, request.app, volumes, { uid: user?.uid ?? 0, gid: user?.gid ?? 0 });
+  if (made.length > 0) {
+    notes.push(`volume ${made.join(', ')} made`);
+    changed = true;
+  }
+  const config = `${JSON.stringify(hostConfigJson(request.config, self, volumesDir(ctx.config, request.app), volumes), null, 2)}\n`;
   const configPath = join(bundle, 'config.json');
   if (!existsSync(configPath) || readFileSync(configPath, 'utf8') !== config) {
     writeAtomicSync(configPath, config);
@@ -119,7 +127,7 @@ export async function applyApp(ctx: HostContext, input: ApplyRequest): Promise<A
     notes.push(`pruned ${pruned.join(', ')}`);
     changed = true;
   }
-  const health = request.health ? await waitHealthy(ctx, request.app, request.health) : undefined;
+  const health = request.health ? await waitHealthy(ctx, request.app, request.health, self?.addr ?? '127.0.0.1') : undefined;
   const row = appRows(ctx, request.app)[0];
   const answer: ApplyAnswer = { ok: true, changed, state: row?.state ?? 'unknown', notes };
   if (row?.pid) answer.pid = row.pid;

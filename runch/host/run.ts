@@ -1,11 +1,11 @@
 import { ZodError } from 'zod';
 import { VzError } from '../../base/errors.ts';
-import { type ErrorAnswer, firstIssue, HOST_VERBS, type HostErrorCode, type HostVerb } from '../../base/host-contract.ts';
+import { type ErrorAnswer, firstIssue, HOST_VERBS, type HostErrorCode, type HostSelf, type HostVerb } from '../../base/host-contract.ts';
 import { ensureHostConfig, readHostConfig, currentHostConfig } from './config.ts';
 import { contextOf } from './context.ts';
 
 /** One host verb: the request read by the contract's schema, the answer checked by it before it is printed. */
-export async function runHostVerb(verb: HostVerb, request: unknown): Promise<unknown> {
+export async function runHostVerb(verb: HostVerb, request: unknown, self?: HostSelf): Promise<unknown> {
   const schema = HOST_VERBS[verb];
   const input = schema.request.parse(request);
   // apply and config write the host config; the others read it (defaults on a host that has none yet).
@@ -14,7 +14,7 @@ export async function runHostVerb(verb: HostVerb, request: unknown): Promise<unk
   const ctx = contextOf(written?.config ?? currentHostConfig(readHostConfig()));
   let answer: unknown;
   if (verb === 'config') answer = { ok: true, changed: written!.changed, config: written!.config };
-  else if (verb === 'apply') answer = await (await import('./apply.ts')).applyApp(ctx, input as never);
+  else if (verb === 'apply') answer = await (await import('./apply.ts')).applyApp(ctx, input as never, self);
   else if (verb === 'status') answer = await (await import('./status.ts')).hostStatus(ctx, input as { app?: string; runch?: boolean });
   else if (verb === 'logs') {
     const { app, lines } = input as { app: string; lines: number };

@@ -3,9 +3,11 @@ import { basename } from 'node:path';
 import type { AppStatus, StatusAnswer } from '../../base/host-contract.ts';
 import { modeFile, readMode } from '../../inittab-gen/mode.ts';
 import { initStatus } from '../../inittab-gen/status.ts';
+import { readTally } from '../../inittab-gen/tally.ts';
 import { supervisedStatus } from '../../inittab-gen/supervised.ts';
 import { toInitEntry } from '../../inittab-gen/table.ts';
 import { readTable, type TableEntry } from '../../supervisor/table/index.ts';
+import { DEFAULT_POLICY } from '../../supervisor/policy/config.ts';
 import type { HostContext } from './context.ts';
 
 const IMAGE_FILE = /^[0-9a-f]{64}\.tar(\.gz|\.zst)?$/;
@@ -20,7 +22,7 @@ export function appRows(ctx: HostContext, only?: string): AppStatus[] {
     const row: AppStatus = {
       id: entry.id,
       wanted: entry.action,
-      state: live?.state ?? 'unknown',
+      state: honestState(live?.state ?? 'unknown', Math.max(live?.failures ?? 0, supervised ? 0 : recentRespawns(ctx, entry.id)), live?.since),
       failures: live?.failures ?? 0,
       bundle: entry.bundle,
       version: basename(entry.bundle),
@@ -34,6 +36,36 @@ export function appRows(ctx: HostContext, only?: string): AppStatus[] {
     if (error) row.error = error;
     return row;
   });
+}
+
+/** How long a respawned process must stay up before its quick exits are forgotten (the restart policy's stableMs). */
+const STABLE_MS = DEFAULT_POLICY.stableMs;
+
+/**
+ * A process that exited quickly in a row and was started again is up right now, but that is the crash loop's
+ * rhythm, not a service: until it has lived past the stable time it shows `restarting`, never `running` (issue 11:
+ * nginx failing to bind showed `running` between respawns).
+ */
+export function honestState(state: string, failures: number, since: string | undefined, now = Date.now()): string {
+  if (state !== 'running' || failures === 0 || since === undefined) return state;
+  return now - Date.parse(since) < STABLE_MS ? 'restarting' : state;
+}
+
+/**
+ * Init mode: init spawns a respawning entry again the moment it exits, so between two spawns a crash loop and a
+ * service look alike; the tally's spawn times say how many came within the stable time (spawns after the first are
+ * restarts). A container still being set up (runch's `creating` / `created`) counts as one more: it is not serving.
+ */
+function recentRespawns(ctx: HostContext, id: string, now = Date.now()): number {
+  const spawns = (readTally(ctx.host.store, id)?.spawns ?? []).filter((t) => now - t < STABLE_MS).length;
+  let settingUp = false;
+  try {
+    const status = ctx.host.store.exists(id) ? ctx.host.store.load(id).status : undefined;
+    settingUp = status === 'creating' || status === 'created';
+  } catch {
+    // a damaged state reads as no state: initStatus says so
+  }
+  return Math.max(0, spawns - 1) + (settingUp ? 1 : 0);
 }
 
 export function restartOf(entry: TableEntry): AppStatus['restart'] {
