@@ -38,8 +38,9 @@ export const start = defineVerb({
     const modes = hostModes(target.config.inventory); // a bad vz_mode is refused before anything runs
     // Every host in init mode: what only the supervisor can honour is refused here, before any copy (with mixed
     // modes each init-mode host refuses it itself, naming the same fix).
-    if ((schedule !== undefined || policy.policy === 'on-failure') && [...modes.values()].every((m) => m === 'init'))
-      throw new VzError('usage', `start: ${schedule !== undefined ? `--schedule "${schedule}"` : `--restart "${restart}"`} needs supervisor mode, and every host of the inventory runs in init mode: set vz_mode: supervisor for the hosts that should run it`);
+    // (on-failure is each host's to judge: systemd honours it natively, inittab-gen/policy-table.ts.)
+    if (schedule !== undefined && [...modes.values()].every((m) => m === 'init'))
+      throw new VzError('usage', `start: --schedule "${schedule}" needs supervisor mode, and every host of the inventory runs in init mode: set vz_mode: supervisor for the hosts that should run it`);
     const digest = imageDigest(image);
     const config = withEnv(await readImageConfig(image), env);
     const steps = newSteps(target.config, target.limit, stepPrinter('start', values.json));

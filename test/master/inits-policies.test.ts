@@ -1,0 +1,105 @@
+// issue 13: restart policies and supervisor mode on a live systemd and OpenRC host, through vzmaster.
+// systemd honours `on-failure:3` natively (exit 0: not restarted; exit 1: restarted three times) and `no`; OpenRC
+// refuses on-failure in one line naming the fix; in supervisor mode the supervisor is one unit / one service.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import t from 'tap';
+import { parse, stringify } from 'yaml';
+import { busyboxBundle, execToFiles, scratch } from '../helpers/fixtures.ts';
+import { startLab, type LabHostInfo, type TestLab } from '../helpers/lab.ts';
+
+const VZIMAGE = resolve(import.meta.dirname, '../../dist/vzimage.cjs');
+
+function image(dir: string, name: string, script: string): string {
+  const bundle = busyboxBundle(join(dir, name), { args: ['sh', '-c', script], env: ['PATH=/bin'] });
+  const out = join(dir, `images-${name}`);
+  execFileSync(VZIMAGE, ['pack', bundle, '-o', out, '--app', name], { stdio: 'ignore' });
+  return join(out, readdirSync(out).find((f) => f.endsWith('.tar.gz'))!);
+}
+
+function sshRun(lab: TestLab, host: LabHostInfo, command: string) {
+  return execToFiles('ssh', ['-i', join(lab.dir, 'ssh', 'id_ed25519'), '-p', String(host.port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', `root@${host.address}`, command], { dir: join(lab.dir, '..'), timeout: 30_000 });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The lab's inventory with vz_mode: supervisor on every host, written beside the test's files. */
+function supervisorInventory(labInventory: string, file: string): string {
+  const doc = parse(readFileSync(labInventory, 'utf8')) as { all: { children: Record<string, { hosts: Record<string, Record<string, unknown>> }> } };
+  for (const group of Object.values(doc.all.children)) for (const vars of Object.values(group.hosts)) vars.vz_mode = 'supervisor';
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+
+t.test('issue 13: on-failure:3 and no on systemd, on-failure refused on OpenRC, supervisor mode on both', async (t) => {
+  const dir = scratch(t);
+  const fails = image(dir, 'fails', 'echo "fails ran"; exit 1');
+  const exits0 = image(dir, 'exits0', 'echo "exits0 ran"; exit 0');
+  const once = image(dir, 'once', 'echo "once ran"; exit 1');
+  const hello = image(dir, 'hello', 'echo "hello started"; exec sleep 1000');
+  const lab = await startLab(t, { inits: ['systemd', 'openrc'] });
+  const [systemd, openrc] = lab.hosts();
+  const run = (...args: string[]) => lab.run(args, 240_000);
+  const show = async (app: string) => {
+    const out = (await sshRun(lab, systemd, `systemctl show -p ActiveState,NRestarts,Result vz-${app}.service`)).stdout;
+    return Object.fromEntries(out.trim().split('\n').map((l) => l.split('=') as [string, string]));
+  };
+  const runs = (app: string) => (readFileSync(`/proc/${systemd.initPid}/root/var/lib/vz/log/${app}.log`, 'utf8').match(new RegExp(`^${app} ran$`, 'gm')) ?? []).length;
+  const settle = async (app: string, done: (s: Record<string, string>) => boolean, ms = 30_000) => {
+    const deadline = Date.now() + ms;
+    let state = await show(app);
+    while (!done(state) && Date.now() < deadline) {
+      await sleep(500);
+      state = await show(app);
+    }
+    return state;
+  };
+
+  const failing = await run('start', 'fails', '--image', fails, '--restart', 'on-failure:3', '--limit', systemd.name);
+  t.equal(failing.exitCode, 0, `start fails: ${failing.stdout}${failing.stderr}`);
+  const failed = await settle('fails', (s) => s.ActiveState === 'failed');
+  t.equal(failed.ActiveState, 'failed', `exit 1 under on-failure:3: left down at last (${JSON.stringify(failed)})`);
+  await sleep(2_000);
+  // (systemd 252 counts the restart its start limit refused in NRestarts: the runs are what counts.)
+  t.equal(runs('fails'), 4, 'it ran four times: once and three restarts, no more');
+
+  const clean = await run('start', 'exits0', '--image', exits0, '--restart', 'on-failure:3', '--limit', systemd.name);
+  t.equal(clean.exitCode, 0, `start exits0: ${clean.stdout}${clean.stderr}`);
+  const exited = await settle('exits0', (s) => s.ActiveState === 'inactive' && runs('exits0') > 0);
+  await sleep(2_000);
+  t.same([(await show('exits0')).NRestarts, runs('exits0')], ['0', 1], `exit 0 under on-failure:3: not restarted (${JSON.stringify(exited)})`);
+
+  const no = await run('start', 'once', '--image', once, '--restart', 'no', '--limit', systemd.name);
+  t.equal(no.exitCode, 0, `start once: ${no.stdout}${no.stderr}`);
+  await settle('once', (s) => s.ActiveState !== 'active' && s.ActiveState !== 'activating' && runs('once') > 0);
+  await sleep(2_000);
+  t.same([(await show('once')).NRestarts, runs('once')], ['0', 1], 'restart "no": ran once, exit 1 not restarted');
+
+  const refused = await run('start', 'fails', '--image', fails, '--restart', 'on-failure:3', '--limit', openrc.name);
+  t.not(refused.exitCode, 0, 'OpenRC refuses on-failure');
+  t.match(refused.stdout, /restart "on-failure:3" needs supervisor mode on OpenRC \(supervise-daemon respawns on every exit, whatever its code\): set vz_mode: supervisor for this host, or use restart: always/);
+  t.equal((await sshRun(lab, openrc, 'ls /etc/init.d/vz-fails')).exitCode, 2, 'nothing written for it');
+
+  for (const app of ['fails', 'exits0', 'once']) {
+    const removed = await run('stop', app, '--limit', systemd.name);
+    t.equal(removed.exitCode, 0, `stop ${app}: ${removed.stderr}`);
+  }
+
+  // Supervisor mode: init supervises one runch supervise, which runs the app.
+  const flags = ['-i', supervisorInventory(lab.inventory, join(dir, 'inventory.yml')), '--config', join(lab.dir, 'vzmaster.json')];
+  const sup = await lab.run(['start', 'hello', '--image', hello, ...flags], 240_000);
+  t.equal(sup.exitCode, 0, `start in supervisor mode: ${sup.stdout}${sup.stderr}`);
+  const units = await sshRun(lab, systemd, 'systemctl show -p ActiveState vz-vz-supervise.service; ls /etc/systemd/system | grep "^vz-"');
+  t.same(units.stdout.trim().split('\n'), ['ActiveState=active', 'vz-vz-supervise.service'], 'systemd: the supervisor is the one unit');
+  const services = await sshRun(lab, openrc, 'rc-service vz-vz-supervise status; ls /etc/init.d | grep "^vz-" | grep -v "^vz-lab-"');
+  t.same(services.stdout.trim().split('\n').map((l) => l.trim()), ['* status: started', 'vz-vz-supervise'], 'OpenRC: the supervisor is the one service');
+  const deadline = Date.now() + 30_000;
+  let status = await lab.run(['status', 'hello', '--json', ...flags]);
+  const allRunning = () => (JSON.parse(status.stdout) as { hosts: { apps: { state: string }[] }[] }).hosts.every((h) => h.apps[0]?.state === 'running');
+  while (!allRunning() && Date.now() < deadline) {
+    await sleep(500);
+    status = await lab.run(['status', 'hello', '--json', ...flags]);
+  }
+  t.ok(allRunning(), `the supervisor runs hello on both: ${status.stdout}`);
+});
