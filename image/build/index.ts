@@ -13,6 +13,7 @@ import { inputsKey } from './inputs.ts';
 import { loadRecipe, type Recipe } from './recipe.ts';
 import { findRunch, runSteps } from './run-steps.ts';
 import { applySource } from './sources.ts';
+import { traceTrim } from './trace-trim.ts';
 import { trim } from './trim.ts';
 
 export { loadRecipe, recipeSchema, type Recipe } from './recipe.ts';
@@ -103,6 +104,11 @@ export async function buildImage(recipePath: string, outDir: string, options: Bu
     await runSteps(bundle, recipe.run, recipe.process.env, findRunch(options.runch), log);
     const trimmed = trim(recipe.trim, root);
     if (trimmed.length > 0) log(`trimmed ${trimmed.join(' ')}`);
+    if (recipe.trim.trace) {
+      const program = finalCfg.process.args[0];
+      const removed = await traceTrim(bundle, recipe.trim.trace, recipe.process.env, findRunch(options.runch), [...(program.startsWith('/') ? [program] : []), ...recipe.files.map((f) => f.dest)]);
+      log(`trace: kept what ${recipe.trim.trace.join(' ')} touched, removed ${removed} entries`);
+    }
     if (!programInRootfs(root, finalCfg)) throw new VzError('invalid-config', `recipe process.args[0]: "${finalCfg.process.args[0]}" is not in the image: add the package or file that has it, or give its path inside the image`);
     writeFileSync(join(bundle, 'config.json'), `${JSON.stringify(finalCfg, null, 2)}\n`, { mode: 0o644 });
     const packed = await pack(bundle, out, { app: recipe.name, compression: recipe.compression, mtime: new Date(epoch * 1000) });

@@ -51,7 +51,13 @@ export const recipeSchema = z.strictObject({
   files: z.array(fileSchema).default([]),
   run: z.array(command).default([]),
   trim: z
-    .strictObject({ docs: z.boolean().default(false), man: z.boolean().default(false), locales: z.boolean().default(false), paths: z.array(absolute).default([]) })
+    .strictObject({
+      docs: z.boolean().default(false),
+      man: z.boolean().default(false),
+      locales: z.boolean().default(false),
+      paths: z.array(absolute).default([]),
+      trace: command.optional(),
+    })
     .default({ docs: false, man: false, locales: false, paths: [] }),
   process: z.strictObject({
     args: command,

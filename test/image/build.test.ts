@@ -80,6 +80,22 @@ t.test('issue 14: vzimage build of a Python program on python3-minimal: the same
   const ran = await runch(join(dir, 'state'), ['run', '--bundle', bundle, 'py14']);
   t.equal(ran.exitCode, 0, ran.stderr);
   t.match(ran.stdout, /^hello from python 3\.\d+\.\d+ as uid 1000$/);
+
+  // trim.trace: only what the program touches when it runs in the image stays
+  cpSync(join(EXAMPLES, 'python'), join(dir, 'python'), { recursive: true });
+  const traced = join(dir, 'traced.vz.yml');
+  writeFileSync(traced, readFileSync(join(EXAMPLES, 'python.vz.yml'), 'utf8').replace('  paths: [/usr/bin/dpkg, /usr/share/dpkg]\n', '  paths: [/usr/bin/dpkg, /usr/share/dpkg]\n  trace: [/usr/bin/python3, /app/hello.py]\n'));
+  const small = await tool('vzimage', ['build', traced, '-o', join(dir, 'traced')], { env });
+  t.equal(small.exitCode, 0, small.stderr);
+  t.match(small.stderr, /trace: kept what \/usr\/bin\/python3 \/app\/hello\.py touched, removed \d+ entries/);
+  const smallSize = statSync(small.stdout.trim()).size;
+  t.ok(smallSize < size / 2, `the traced image is under half the size (${(smallSize / 1048576).toFixed(1)} MiB against ${(size / 1048576).toFixed(1)} MiB)`);
+  t.comment(`python image trimmed by trace: ${(smallSize / 1024 / 1024).toFixed(1)} MiB compressed`);
+  const smallBundle = join(dir, 'small');
+  t.equal((await tool('vzimage', ['unpack', small.stdout.trim(), smallBundle])).exitCode, 0);
+  const ranSmall = await runch(join(dir, 'state'), ['run', '--bundle', smallBundle, 'py14s']);
+  t.equal(ranSmall.exitCode, 0, ranSmall.stderr);
+  t.match(ranSmall.stdout, /^hello from python 3\.\d+\.\d+ as uid 1000$/, 'and it still runs');
 });
 
 t.test('issue 14: a bad recipe is one line naming the field and the fix, and nothing is written', async (t) => {
