@@ -1,5 +1,5 @@
 import { VzError } from '../../base/errors.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 
 // Each subcommand loads only its own modules: `init exec` runs at every respawn, so it must not pay for the writer.
 const lib = {
@@ -35,7 +35,7 @@ function idArg(sub: string, positionals: string[]): string {
   return value;
 }
 
-export const init: Command = {
+export const init = defineCommand({
   name: 'init',
   summary: 'init mode: containers as sysvinit / busybox init respawn entries, nothing of vz resident',
   usage: USAGE,
@@ -54,12 +54,12 @@ export const init: Command = {
     const sub = positionals[0] ?? '';
     const { loadEntries, findEntry } = await lib.table();
     const { logPath, rotateIfBig } = await lib.logs();
-    const paths = (await import('../host/paths.ts')).hostPaths({ table: values.table as string | undefined, logDir: values['log-dir'] as string | undefined }, globals.root, store);
+    const paths = (await import('../host/paths.ts')).hostPaths({ table: values.table, logDir: values['log-dir'] }, globals.root, store);
     const host = {
       ...paths,
-      init: values.init as string | undefined,
-      telinit: values.telinit as string | undefined,
-      dryRun: values['dry-run'] as boolean,
+      init: values.init,
+      telinit: values.telinit,
+      dryRun: values['dry-run'],
     };
     // "no change" (and only then) when neither init's configuration nor the table changed.
     const report = (result: { diff: string; reloaded: boolean; plan: { skipped: string[] } }, tableChanged = false) => {
@@ -104,7 +104,7 @@ export const init: Command = {
       return execContainer(host.store, id, options, compile);
     }
     const { modeFile, readMode } = await import('../../inittab-gen/mode.ts');
-    const wantedMode = values.mode as string | undefined;
+    const wantedMode = values.mode;
     if (wantedMode !== undefined && wantedMode !== 'init' && wantedMode !== 'supervisor')
       throw new VzError('usage', `init ${sub}: --mode "${wantedMode}" is no mode: use init or supervisor`);
     if (wantedMode !== undefined && sub !== 'set') throw new VzError('usage', `init ${sub}: --mode goes with "set" only (or use "runch init mode ${wantedMode}")`);
@@ -118,9 +118,9 @@ export const init: Command = {
     };
     if (sub === 'set') {
       const id = idArg(sub, positionals);
-      const bundle = values.bundle as string | undefined;
+      const bundle = values.bundle;
       if (!bundle) throw new VzError('usage', `init ${sub}: --bundle DIR is missing (the OCI bundle of the container)`);
-      const outcome = await (await lib.manage()).setEntry(host, id, { bundle, once: values.once as boolean }, wantedMode as 'init' | 'supervisor' | undefined);
+      const outcome = await (await lib.manage()).setEntry(host, id, { bundle, once: values.once }, wantedMode);
       if (outcome.switched) process.stdout.write(`mode: ${wantedMode}\n`);
       if (outcome.stoppedOld) process.stdout.write(`${id}: stopped on its old bundle, starting on the new one\n`);
       if (outcome.notStarted) process.stderr.write(`runch: ${id} is on in the table, but the supervisor has not started it yet (is "runch supervise" running?)\n`);
@@ -131,11 +131,11 @@ export const init: Command = {
       const { editAndApply, resetTally } = await lib.manage();
       let edit: import('../../inittab-gen/manage.ts').Edit;
       if (sub === 'add') {
-        const bundle = values.bundle as string | undefined;
+        const bundle = values.bundle;
         if (!bundle) throw new VzError('usage', `init ${sub}: --bundle DIR is missing (the OCI bundle of the container)`);
         // A bundle that cannot run is refused now, not found out by init in a crash loop.
         (await import('../oci/load.ts')).loadBundle(bundle);
-        edit = { kind: sub, bundle, once: values.once as boolean };
+        edit = { kind: sub, bundle, once: values.once };
       } else edit = { kind: sub };
       const supervised = readMode(modeFile(host.table)) === 'supervisor';
       if (sub === 'start' && !host.dryRun) resetTally(host.store, id);
@@ -194,4 +194,4 @@ export const init: Command = {
     }
     throw new VzError('usage', `init: unknown subcommand "${sub}"; usage: ${USAGE.split('\n')[0]}`);
   },
-};
+});
