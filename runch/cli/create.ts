@@ -1,9 +1,9 @@
 import { createContainer } from '../container/create.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { requireId } from './command.ts';
 import { warnIgnored } from './output.ts';
 
-export const create: Command = {
+export const create = defineCommand({
   name: 'create',
   summary: 'create a container: its process waits for "start"',
   usage: 'runch create <id> --bundle DIR [--pid-file FILE]\n  example: runch create web1 --bundle /var/lib/vz/bundles/web',
@@ -11,11 +11,11 @@ export const create: Command = {
   async run({ values, positionals, store }) {
     const id = requireId(create, positionals);
     const { child } = await createContainer(store, id, {
-      bundle: values.bundle as string,
-      pidFile: values['pid-file'] as string | undefined,
+      bundle: values.bundle,
+      pidFile: values['pid-file'],
       onIgnored: warnIgnored,
     });
     child.unref();
     return 0;
   },
-};
+});

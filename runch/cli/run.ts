@@ -1,10 +1,10 @@
 import { runContainer } from '../container/run.ts';
 import { VzError } from '../../base/errors.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { requireId } from './command.ts';
 import { warnIgnored } from './output.ts';
 
-export const run: Command = {
+export const run = defineCommand({
   name: 'run',
   summary: 'create and start a container; in the foreground, exit with its exit code',
   usage:
@@ -22,16 +22,16 @@ export const run: Command = {
       const { runSupervised } = await import('../../supervisor/run-supervised.ts');
       return runSupervised(
         store,
-        requireId(run, positionals),
-        { bundle: values.bundle as string, restart: values.restart as string, onIgnored: warnIgnored },
+        requireId(this, positionals),
+        { bundle: values.bundle, restart: values.restart, onIgnored: warnIgnored },
         (line) => process.stderr.write(`runch: ${line}\n`),
       );
     }
-    return runContainer(store, requireId(run, positionals), {
-      bundle: values.bundle as string,
-      detach: values.detach as boolean,
-      pidFile: values['pid-file'] as string | undefined,
+    return runContainer(store, requireId(this, positionals), {
+      bundle: values.bundle,
+      detach: values.detach,
+      pidFile: values['pid-file'],
       onIgnored: warnIgnored,
     });
   },
-};
+});

@@ -1,8 +1,8 @@
 import { startContainer } from '../container/start.ts';
-import type { Command } from './command.ts';
+import { defineCommand } from './command.ts';
 import { requireId } from './command.ts';
 
-export const start: Command = {
+export const start = defineCommand({
   name: 'start',
   summary: 'run the program of a created container',
   usage: 'runch start <id>\n  example: runch start web1',
@@ -11,4 +11,4 @@ export const start: Command = {
     await startContainer(store, requireId(start, positionals));
     return 0;
   },
-};
+});
