@@ -1,21 +1,15 @@
 // issue 10: per-host results from vzmaster's own callback plugin (no --tree), on every ansible-core installed here,
 // and ansible's warnings passed on, not swallowed.
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { ansibleCores, CURRENT_ANSIBLE } from '../helpers/ansible-cores.ts';
 import { runAdhoc } from '../../master-cli/ansible/run.ts';
 import { ansibleMessages, forwardWarnings } from '../../master-cli/ansible/warnings.ts';
 
-const CURRENT = process.env.VZ_ANSIBLE_CURRENT ?? '/opt/vz-ansible-2.19/bin/ansible';
-const cores = ['ansible', CURRENT].filter((bin) => {
-  try {
-    if (bin.includes('/')) accessSync(bin, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const CURRENT = CURRENT_ANSIBLE;
+const cores = ansibleCores();
 
 t.test('results per host through the plugin: ok, failed, unreachable, hostile host names stay inside the run dir', async (t) => {
   if (cores.length < 2) t.comment(`${CURRENT} missing: only the default ansible-core is tried (ansible-current.test.ts fails in CI for that)`);

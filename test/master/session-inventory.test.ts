@@ -1,20 +1,14 @@
 // issue 10: newnode's one-host session inventory keeps every value a string, untemplated, on both ansible-cores.
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
+import { ansibleCores, CURRENT_ANSIBLE } from '../helpers/ansible-cores.ts';
 import { renderSessionInventory } from '../../master-cli/nodes/session-inventory.ts';
 
-const CURRENT = process.env.VZ_ANSIBLE_CURRENT ?? '/opt/vz-ansible-2.19/bin/ansible';
-const cores = ['ansible', CURRENT].filter((bin) => {
-  try {
-    if (bin.includes('/')) accessSync(bin, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-});
+const CURRENT = CURRENT_ANSIBLE;
+const cores = ansibleCores();
 
 t.test('a password "0755", a user "yes" and "{{ ... }}" reach ansible as the same strings (2.19 re-typed !unsafe scalars)', async (t) => {
   if (cores.length < 2 && (process.env.CI || process.env.VZ_CI)) t.fail(`${CURRENT} is missing: .ci/run installs it`);
