@@ -5,11 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t from 'tap';
+import { CURRENT_ANSIBLE } from '../helpers/ansible-cores.ts';
 import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
 import { alivePids, startLab } from '../helpers/lab.ts';
 
 const VZIMAGE = resolve(import.meta.dirname, '../../dist/vzimage.cjs');
-const CURRENT = process.env.VZ_ANSIBLE_CURRENT ?? '/opt/vz-ansible-2.19/bin/ansible';
+const CURRENT = CURRENT_ANSIBLE;
 const IN_CI = Boolean(process.env.CI || process.env.VZ_CI);
 
 function runs(bin: string): boolean {
