@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import t from 'tap';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
 import { startLab, vzmaster } from '../helpers/lab.ts';
 
@@ -20,10 +22,10 @@ function image(dir: string, name: string, script: string): string {
  * A server whose data is its volume: it writes what it sees (its host, its open-files limit, the version that
  * runs) into /data, keeps /data/key from its first start, and serves /data over HTTP on its own host's address.
  */
-const serving = (mark: string) =>
-  `echo "$VZ_HOST $VZ_HOST_ADDR" > /data/host; grep "open files" /proc/self/limits > /data/limits; [ -e /data/key ] || echo "$KEY" > /data/key; echo "${mark} $KEY" > /data/version; exec busybox httpd -f -p "$VZ_HOST_ADDR:${PORT}" -h /data`;
+const serving = (mark: string, port = PORT) =>
+  `echo "$VZ_HOST $VZ_HOST_ADDR" > /data/host; grep "open files" /proc/self/limits > /data/limits; [ -e /data/key ] || echo "$KEY" > /data/key; echo "${mark} $KEY" > /data/version; exec busybox httpd -f -p "$VZ_HOST_ADDR:${port}" -h /data`;
 
-function manifest(dir: string, name: string, imagePath: string, key: string, replicas = 2): string {
+function manifest(dir: string, name: string, imagePath: string, key: string, replicas = 2, port = PORT): string {
   const file = join(dir, `${name}.yml`);
   writeFileSync(
     file,
@@ -34,7 +36,7 @@ function manifest(dir: string, name: string, imagePath: string, key: string, rep
       `env: { KEY: ${key} }`,
       'volumes: { data: /data }',
       'rlimits: [nofile=4096]',
-      `health: { http: { port: ${PORT}, path: /version, status: 200 } }`,
+      `health: { http: { port: ${port}, path: /version, status: 200 } }`,
       'rolling: { batch: 2, minUptime: 1, timeout: 10 }',
       '',
     ].join('\n'),
@@ -57,6 +59,7 @@ t.test('issue 11: volumes outlive versions, replicas know their host, http healt
   const c = image(dir, 'c', serving('c'));
   const silent = image(dir, 'silent', 'exec sleep 1000'); // up, never serving
   const crash = image(dir, 'crash', 'exit 1');
+  const taken = image(dir, 'taken', serving('taken', PORT + 1));
   const lab = await startLab(t, { hosts: 3, busybox: 1 });
   const why = async (r: { exitCode?: number; stdout: string; stderr: string }, want: number) =>
     r.exitCode === want ? '' : `${r.stderr}${r.stdout}${(await lab.run(['logs', 'web', '-n', '40'])).stdout}`;
@@ -91,6 +94,15 @@ t.test('issue 11: volumes outlive versions, replicas know their host, http healt
   t.same(await everywhere('/version'), ['a three', 'a three'], 'rolled back to the serving image');
   t.same(await everywhere('/key'), ['one', 'one'], 'the key survives the automatic rollback');
 
+  // A server that cannot bind (the port is held, as an orphan held nginx's): unhealthy, rolled back.
+  const holders = await Promise.all(hosts.map((h) => new Promise<Server>((ok) => { const s = createServer((sock) => sock.destroy()); s.listen(PORT + 1, h.address, () => ok(s)); })));
+  t.teardown(() => holders.forEach((s) => s.close()));
+  const busy = await lab.run(['deploy', manifest(dir, 'taken', taken, 'five', 2, PORT + 1)], 300_000);
+  t.equal(busy.exitCode, 2, `a server whose port is taken is unhealthy${await why(busy, 2)}`);
+  t.match(busy.stdout, /ROLLED BACK/);
+  t.same(await everywhere('/version'), ['a five', 'a five'], 'rolled back to the serving image');
+  holders.forEach((s) => s.close());
+
   const next = await lab.run(['deploy', manifest(dir, 'c', c, 'four')], 300_000);
   t.equal(next.exitCode, 0, await why(next, 0));
   t.same(await everywhere('/version'), ['c four', 'c four']);
@@ -124,6 +136,22 @@ t.test('issue 11: volumes outlive versions, replicas know their host, http healt
   t.notOk(seen.has('running'), `a crash-looping entry is never shown as running (seen: ${[...seen].join(', ')})`);
   t.ok([...seen].some((s) => /restarting|backoff|crash-loop/.test(s)), 'it shows as restarting, backoff or crash-loop');
   await lab.run(['stop', 'crash']);
+  // The same on a supervisor-mode host (vz_mode: supervisor in a copy of the lab's inventory).
+  const sup = lab.hosts()[0].name;
+  const doc = parseYaml(readFileSync(lab.inventory, 'utf8')) as { all: { children: Record<string, { hosts: Record<string, Record<string, unknown>> }> } };
+  Object.values(doc.all.children).find((g) => g.hosts[sup])!.hosts[sup].vz_mode = 'supervisor';
+  const supInventory = join(dir, 'supervisor.yml');
+  writeFileSync(supInventory, stringifyYaml(doc));
+  const supFlags = ['-i', supInventory, '--config', join(lab.dir, 'vzmaster.json')]; // the lab's ssh settings
+  const supStart = await lab.run(['start', 'crash', '--image', crash, ...supFlags, '--limit', sup], 120_000);
+  t.equal(supStart.exitCode, 0, supStart.stderr + supStart.stdout);
+  const supSeen = new Set<string>();
+  for (const end = Date.now() + 6_000; Date.now() < end; ) {
+    const rows = JSON.parse((await lab.run(['status', 'crash', '--json', ...supFlags, '--limit', sup])).stdout).hosts as { apps: { state: string }[] }[];
+    for (const h of rows) for (const x of h.apps) supSeen.add(x.state);
+  }
+  t.notOk(supSeen.has('running'), `supervisor mode: never running either (seen: ${[...supSeen].join(', ')})`);
+  await lab.run(['stop', 'crash', ...supFlags]);
 
   // The volume goes only when asked, confirmed.
   const refused = await lab.run(['volume', 'rm', 'web', 'data']);
