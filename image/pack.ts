@@ -47,7 +47,7 @@ export async function pack(bundleDir: string, outDir: string, options: PackOptio
   if (out === bundle || out.startsWith(`${bundle}/`)) throw new VzError('usage', `-o ${outDir} is inside the bundle ${bundleDir}: the image would pack itself; choose a directory outside it`);
   const stream = compressor(compression); // refuses zstd on an old Node before any file is written
   mkdirSync(outDir, { recursive: true });
-  const { paths, bytes } = walkSorted(bundle);
+  const { paths, bytes, stats } = walkSorted(bundle);
   const fixed = options.mtime ?? fixedTime();
   const tmp = join(outDir, `.vz-pack-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   const hash = createHash('sha256');
@@ -62,7 +62,7 @@ export async function pack(bundleDir: string, outDir: string, options: PackOptio
       }
     };
     const sink = createWriteStream(tmp, { mode: 0o644 });
-    const source = tarStream(bundle, paths, fixed, bar.add);
+    const source = tarStream(bundle, paths, fixed, bar.add, stats);
     if (stream) await pipeline(source, stream, digest, sink);
     else await pipeline(source, digest, sink);
     const fd = openSync(tmp, 'r');

@@ -25,24 +25,31 @@ function typeOf(stat: Stats): EntryType | undefined {
  * Each entry holds mode (with setuid bits), numeric uid and gid, no names, mtime to the second (or `fixed`);
  * a second path to an inode already written becomes a hard link to the first.
  */
-export async function* tarStream(root: string, paths: string[], fixed: Date | undefined, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+export async function* tarStream(root: string, paths: string[], fixed: Date | undefined, onBytes: (n: number) => void, stats?: Stats[]): AsyncGenerator<Buffer> {
   const inodes = new Map<string, string>();
-  let batch: Buffer[] = [];
+  // one batch buffer, filled in place (headers copied in, file data read straight into it): no buffer per file and
+  // no concat; a fresh one after each yield, as the consumer may still hold the last
+  let batch = Buffer.allocUnsafe(BATCH);
   let held = 0;
   const push = (buf: Buffer): void => {
-    batch.push(buf);
+    if (held + buf.length > batch.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(batch.length * 2, held + buf.length));
+      batch.copy(bigger, 0, 0, held);
+      batch = bigger;
+    }
+    buf.copy(batch, held);
     held += buf.length;
   };
   const flush = (): Buffer => {
-    const out = Buffer.concat(batch, held);
+    const out = batch.subarray(0, held);
     onBytes(held);
-    batch = [];
+    batch = Buffer.allocUnsafe(BATCH);
     held = 0;
     return out;
   };
-  for (const rel of paths) {
+  for (const [i, rel] of paths.entries()) {
     const abs = join(root, rel);
-    const stat = lstatSync(abs);
+    const stat = stats?.[i] ?? lstatSync(abs);
     let type = typeOf(stat);
     if (type === undefined) continue;
     let linkpath: string | undefined;
@@ -77,17 +84,16 @@ export async function* tarStream(root: string, paths: string[], fixed: Date | un
       const fd = openSync(abs, 'r');
       try {
         for (let left = size; left > 0; ) {
-          const chunk = Buffer.allocUnsafe(Math.min(left, BATCH));
-          const n = readSync(fd, chunk, 0, chunk.length, null);
+          if (held === batch.length) yield flush();
+          const n = readSync(fd, batch, held, Math.min(left, batch.length - held), null);
           if (n === 0) throw new VzError('system', `${rel} shrank while it was packed: pack again when nothing writes to the bundle`);
-          push(n === chunk.length ? chunk : chunk.subarray(0, n));
+          held += n;
           left -= n;
-          if (held >= BATCH) yield flush();
         }
       } finally {
         closeSync(fd);
       }
-      if (size % 512 !== 0) push(Buffer.alloc(512 - (size % 512)));
+      if (size % 512 !== 0) push(ZERO.subarray(0, 512 - (size % 512)));
     }
     if (held >= BATCH) yield flush();
   }

@@ -23,7 +23,8 @@ async function writeTar(root: string, file: string, mtime?: Date): Promise<{ hex
       yield chunk;
     }
   };
-  await pipeline(tarStream(root, walkSorted(root).paths, mtime, () => {}), count, createWriteStream(file, { mode: 0o644 }));
+  const { paths, stats } = walkSorted(root);
+  await pipeline(tarStream(root, paths, mtime, () => {}, stats), count, createWriteStream(file, { mode: 0o644 }));
   return { hex: hash.digest('hex'), size };
 }
 
