@@ -65,3 +65,10 @@ t.test("issue 11: a host that printed no answer: runch's own last stderr line, w
   const reply = hostReply('stop', { host: 'vps1', status: 'failed', message: 'non-zero return code', result: { rc: 1, stdout: '', stderr: `warning\n${reason}\n` } });
   t.same(reply, { kind: 'error', error: { code: 'system', message: reason } });
 });
+
+t.test('issue 11: a per-host argument is the one template -a carries; data stays a reference', async (t) => {
+  const { HostVar, safeModuleArgs } = await import('../../master-cli/ansible/args.ts');
+  const { json, varsYaml } = safeModuleArgs({ argv: ['runch', new HostVar('--vz-host=', 'inventory_hostname'), "{{ lookup('pipe','id') }}"] });
+  t.same(JSON.parse(json), { argv: ['{{ vz_args[0] }}', '--vz-host={{ inventory_hostname }}', '{{ vz_args[1] }}'] });
+  t.match(varsYaml, /^vz_args: !unsafe \[/);
+});
