@@ -6,6 +6,8 @@ import { initStatus } from '../../inittab-gen/status.ts';
 import { readTally } from '../../inittab-gen/tally.ts';
 import { supervisedStatus } from '../../inittab-gen/supervised.ts';
 import { toInitEntry } from '../../inittab-gen/table.ts';
+import { detectInit } from '../../inittab-gen/detect.ts';
+import { systemdUnits } from '../../inittab-gen/systemd-status.ts';
 import { readTable, type TableEntry } from '../../supervisor/table/index.ts';
 import { DEFAULT_POLICY } from '../../supervisor/policy/config.ts';
 import type { HostContext } from './context.ts';
@@ -17,6 +19,8 @@ export function appRows(ctx: HostContext, only?: string): AppStatus[] {
   const parsed = readTable(ctx.config.table);
   const entries = parsed.entries.filter((e) => only === undefined || e.id === only);
   const supervised = readMode(modeFile(ctx.config.table)) === 'supervisor' ? new Map(supervisedStatus(ctx.config.table).map((r) => [r.id, r])) : undefined;
+  // systemd in init mode: its word on every unit, from one `systemctl show` (a unit it gave up on is not "stopped").
+  const units = !supervised && onSystemd(ctx) ? systemdUnits(entries.filter((e) => e.action === 'respawn' || e.action === 'once').map((e) => e.id)) : undefined;
   return entries.map((entry) => {
     const live = supervised ? supervised.get(entry.id) : initStatus(ctx.host.store, toInitEntry(entry));
     const row: AppStatus = {
@@ -34,8 +38,23 @@ export function appRows(ctx: HostContext, only?: string): AppStatus[] {
     if (entry.schedule) row.schedule = entry.schedule;
     const error = live && 'error' in live ? live.error : undefined;
     if (error) row.error = error;
+    const unit = units?.get(entry.id);
+    if (unit && unit.active === 'failed' && row.state !== 'running') {
+      // e.g. on-failure:N used up (the start limit): down for good until the next start.
+      row.state = 'exited';
+      row.failures = Math.max(row.failures, unit.restarts);
+      row.error = `systemd gave up on vz-${entry.id}.service (${unit.result}, ${unit.restarts} restarts)`;
+    }
     return row;
   });
+}
+
+function onSystemd(ctx: HostContext): boolean {
+  try {
+    return detectInit(ctx.host.init).kind === 'systemd';
+  } catch {
+    return false;
+  }
 }
 
 /** How long a respawned process must stay up before its quick exits are forgotten (the restart policy's stableMs). */

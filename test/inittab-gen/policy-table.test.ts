@@ -7,6 +7,7 @@ import { initEntrySchema } from '../../inittab-gen/entry.ts';
 import { planApply } from '../../inittab-gen/plan.ts';
 import { FEATURES, POLICY_TABLE, policyTableMarkdown, TABLE_INITS } from '../../inittab-gen/policy-table.ts';
 import { entrySpec } from '../../runch/host/apply.ts';
+import { parseShow } from '../../inittab-gen/systemd-status.ts';
 import { RUNCH, runch, scratch } from '../helpers/fixtures.ts';
 
 const launcher = { node: process.execPath, runch: RUNCH };
@@ -50,4 +51,12 @@ t.test('runch init detect --json prints the table', async (t) => {
   t.equal(answer.mode, 'init');
   t.same(Object.keys(answer.policies), ['systemd', 'supervisor']);
   t.same(answer.table, POLICY_TABLE);
+});
+
+t.test("systemctl show's answer for several units, read in one pass", async (t) => {
+  const text = 'Id=vz-a.service\nActiveState=failed\nSubState=failed\nResult=exit-code\nMainPID=0\nNRestarts=4\nExecMainStartTimestamp=\n\nId=vz-b.service\nActiveState=active\nSubState=running\nResult=success\nMainPID=42\nNRestarts=0\nExecMainStartTimestamp=Tue 2026-12-01 22:00:00 UTC\n\nId=ssh.service\nActiveState=active\n';
+  const units = parseShow(text);
+  t.same([...units.keys()], ['a', 'b'], "only vz's units");
+  t.same(units.get('a'), { active: 'failed', sub: 'failed', result: 'exit-code', mainPid: 0, restarts: 4, started: undefined });
+  t.equal(units.get('b')?.mainPid, 42);
 });

@@ -63,6 +63,9 @@ t.test('issue 13: on-failure:3 and no on systemd, on-failure refused on OpenRC, 
   await sleep(2_000);
   // (systemd 252 counts the restart its start limit refused in NRestarts: the runs are what counts.)
   t.equal(runs('fails'), 4, 'it ran four times: once and three restarts, no more');
+  // vz's status reads systemd's word (one `systemctl show` for every unit): given up on, not "stopped".
+  const st = await run('status', 'fails', '--limit', systemd.name, '--json');
+  t.match((JSON.parse(st.stdout) as { hosts: { apps: unknown[] }[] }).hosts[0].apps[0], { state: 'exited', error: /^systemd gave up on vz-fails\.service \(exit-code, \d restarts\)$/ }, 'status: exited, systemd gave up');
 
   const clean = await run('start', 'exits0', '--image', exits0, '--restart', 'on-failure:3', '--limit', systemd.name);
   t.equal(clean.exitCode, 0, `start exits0: ${clean.stdout}${clean.stderr}`);
