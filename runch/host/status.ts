@@ -3,7 +3,6 @@ import { basename } from 'node:path';
 import type { AppStatus, StatusAnswer } from '../../base/host-contract.ts';
 import { modeFile, readMode } from '../../inittab-gen/mode.ts';
 import { initStatus } from '../../inittab-gen/status.ts';
-import { readTally } from '../../inittab-gen/tally.ts';
 import { supervisedStatus } from '../../inittab-gen/supervised.ts';
 import { toInitEntry } from '../../inittab-gen/table.ts';
 import { detectInit } from '../../inittab-gen/detect.ts';
@@ -26,7 +25,7 @@ export function appRows(ctx: HostContext, only?: string): AppStatus[] {
     const row: AppStatus = {
       id: entry.id,
       wanted: entry.action,
-      state: honestState(live?.state ?? 'unknown', Math.max(live?.failures ?? 0, supervised ? 0 : recentRespawns(ctx, entry.id)), live?.since),
+      state: supervised || live?.state !== 'running' || !settingUp(ctx, entry.id) ? honestState(live?.state ?? 'unknown', live?.failures ?? 0, live?.since) : 'starting',
       failures: live?.failures ?? 0,
       bundle: entry.bundle,
       version: basename(entry.bundle),
@@ -61,30 +60,24 @@ function onSystemd(ctx: HostContext): boolean {
 const STABLE_MS = DEFAULT_POLICY.stableMs;
 
 /**
- * A process that exited quickly in a row and was started again is up right now, but that is the crash loop's
- * rhythm, not a service: until it has lived past the stable time it shows `restarting`, never `running` (issue 11:
- * nginx failing to bind showed `running` between respawns).
+ * A process that exited quickly twice or more in a row and was started again is up right now, but that is the crash
+ * loop's rhythm, not a service: until it has lived past the stable time it shows `restarting`, never `running`
+ * (issue 11: nginx failing to bind showed `running` between respawns). One exit is not enough: a version switch or
+ * a one-off crash (restarted at once) ends one run, and the new one is a service until it too dies quickly.
  */
 export function honestState(state: string, failures: number, since: string | undefined, now = Date.now()): string {
-  if (state !== 'running' || failures === 0 || since === undefined) return state;
+  if (state !== 'running' || failures < 2 || since === undefined) return state;
   return now - Date.parse(since) < STABLE_MS ? 'restarting' : state;
 }
 
-/**
- * Init mode: init spawns a respawning entry again the moment it exits, so between two spawns a crash loop and a
- * service look alike; the tally's spawn times say how many came within the stable time (spawns after the first are
- * restarts). A container still being set up (runch's `creating` / `created`) counts as one more: it is not serving.
- */
-function recentRespawns(ctx: HostContext, id: string, now = Date.now()): number {
-  const spawns = (readTally(ctx.host.store, id)?.spawns ?? []).filter((t) => now - t < STABLE_MS).length;
-  let settingUp = false;
+/** Init mode: a container runch is still setting up (`creating`, `created`) is up but not serving yet: `starting`. */
+function settingUp(ctx: HostContext, id: string): boolean {
   try {
     const status = ctx.host.store.exists(id) ? ctx.host.store.load(id).status : undefined;
-    settingUp = status === 'creating' || status === 'created';
+    return status === 'creating' || status === 'created';
   } catch {
-    // a damaged state reads as no state: initStatus says so
+    return false; // a damaged state reads as no state: initStatus says so
   }
-  return Math.max(0, spawns - 1) + (settingUp ? 1 : 0);
 }
 
 export function restartOf(entry: TableEntry): AppStatus['restart'] {

@@ -57,6 +57,7 @@ t.test('issue 11: a process between quick exits is restarting, never running', a
   t.equal(honestState('running', 3, '2026-01-01T00:00:29Z', now), 'restarting');
   t.equal(honestState('running', 3, '2026-01-01T00:00:00Z', now), 'running', 'stable past 10 s: running');
   t.equal(honestState('running', 0, '2026-01-01T00:00:29Z', now), 'running', 'a fresh start without failures');
+  t.equal(honestState('running', 1, '2026-01-01T00:00:29Z', now), 'running', 'one exit (a version switch, a one-off crash) is no loop');
   t.equal(honestState('crash-loop', 8, undefined, now), 'crash-loop');
 });
 
