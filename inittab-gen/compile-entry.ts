@@ -19,7 +19,7 @@ export async function compileEntries(host: CompileHost, entries: InitEntry[], la
   const mountNamespace = await mountNamespaceUsable(host.store.root);
   const results: { id: string; error?: Error }[] = [];
   for (const entry of entries) {
-    if (entry.action === 'off' || entry.action === 'cron') continue;
+    if (entry.action === 'off') continue; // cron too: systemd's timer starts the same launcher
     const row = table.find((e) => e.id === entry.id);
     const { error } = await compileLauncher({
       store: host.store,

@@ -14,6 +14,8 @@ export const initEntrySchema = z.object({
   stopTimeoutMs: z.number().int().min(0).max(3_600_000).default(10_000),
   /** The table's restart policy: systemd honours on-failure natively (policy-table.ts); the rest respawn or run once. */
   restart: z.enum(['no', 'on-failure', 'always', 'unless-stopped']).optional(),
+  /** cron only: the 5- or 6-field schedule (systemd renders it as a timer). */
+  schedule: z.string().optional(),
   /** on-failure only: restarts allowed before it stays down. */
   restartMax: z.number().int().min(0).optional(),
 });

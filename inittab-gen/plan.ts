@@ -6,7 +6,7 @@ import { assignInittabIds } from './ids.ts';
 import { foreignUses, parseInittab } from './inittab-text.ts';
 import { type Launcher, processField, processWords } from './process-field.ts';
 import { busyboxBlockLines, idsInBlock, sysvinitBlockLines, sysvinitTabFile } from './render-inittab.ts';
-import { openrcService, systemdUnit } from './render-units.ts';
+import { openrcService, systemdTimer, systemdUnit } from './render-units.ts';
 
 /** How vz writes into this host's init: chosen by detect.ts, or forced with --init. */
 export type Dialect = 'sysvinit-dir' | 'sysvinit-block' | 'busybox' | 'systemd' | 'openrc';
@@ -31,7 +31,7 @@ export function ownFile(dialect: Dialect, id: string): string {
 /** The id behind one of vz's own files, or undefined for a file vz does not own. */
 export function idOfFile(dialect: Dialect, name: string): string | undefined {
   const match =
-    dialect === 'sysvinit-dir' ? /^vz-(.+)\.tab$/.exec(name) : dialect === 'systemd' ? /^vz-(.+)\.service$/.exec(name) : /^vz-(.+)$/.exec(name);
+    dialect === 'sysvinit-dir' ? /^vz-(.+)\.tab$/.exec(name) : dialect === 'systemd' ? /^vz-(.+)\.(?:service|timer)$/.exec(name) : /^vz-(.+)$/.exec(name);
   return match?.[1];
 }
 
@@ -78,7 +78,8 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
   const changes: Change[] = [];
   const before = new Map<string, string>(); // id -> active rendering now
   const after = new Map<string, string>(); // id -> active rendering wanted
-  const skipped = entries.filter((e) => e.action === 'cron').map((e) => e.id);
+  // systemd renders a cron entry as a timer; the other inits have no clock.
+  const skipped = dialect === 'systemd' ? [] : entries.filter((e) => e.action === 'cron').map((e) => e.id);
   const inittab = current.inittab;
 
   if (dialect === 'busybox' || dialect === 'sysvinit-block') {
@@ -137,16 +138,21 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
             ? systemdUnit(entry, { words, log: logPath(launcher.logDir ?? DEFAULT_LOG_DIR, entry.id) })
             : openrcService(entry, { words, log: logPath(launcher.logDir ?? DEFAULT_LOG_DIR, entry.id) });
       if (text === undefined) continue;
-      const foreign = current.dir.get(ownFile(dialect, entry.id).slice(dir.length + 1));
-      if (foreign !== undefined && !isOwn(foreign))
-        throw new VzError('invalid-config', `entry "${entry.id}": ${ownFile(dialect, entry.id)} exists and vz did not write it (no "written by runch init apply" mark): rename that file or give the entry another id; nothing was applied`);
-      wanted.set(ownFile(dialect, entry.id), text);
-      if (active(entry)) after.set(entry.id, text);
+      const files: [string, string][] = [[ownFile(dialect, entry.id), text]];
+      const timer = dialect === 'systemd' ? systemdTimer(entry) : undefined;
+      if (timer !== undefined) files.push([`${dir}/vz-${entry.id}.timer`, timer]);
+      for (const [path, body] of files) {
+        const foreign = current.dir.get(path.slice(dir.length + 1));
+        if (foreign !== undefined && !isOwn(foreign))
+          throw new VzError('invalid-config', `entry "${entry.id}": ${path} exists and vz did not write it (no "written by runch init apply" mark): rename that file or give the entry another id; nothing was applied`);
+        wanted.set(path, body);
+      }
+      if (active(entry) || timer !== undefined) after.set(entry.id, files.map(([, body]) => body).join(''));
     }
     for (const [name, text] of current.dir) {
       const id = idOfFile(dialect, name);
       if (id === undefined || !isOwn(text)) continue; // a foreign file named vz-*: never deleted, its process never stopped
-      if (dialect !== 'sysvinit-dir' || /:(respawn|once):/.test(text)) before.set(id, text);
+      if (dialect !== 'sysvinit-dir' || /:(respawn|once):/.test(text)) before.set(id, (before.get(id) ?? '') + text); // systemd: .service then .timer
       const path = `${dir}/${name}`;
       if (!wanted.has(path)) changes.push({ path, before: text, mode: 0o644 });
     }

@@ -47,7 +47,7 @@ export const POLICY_TABLE: Record<TableInit, Record<Feature, Cell>> = {
     'unless-stopped': native('Restart=always; a stop is systemctl disable --now, which daemon-reload and a reboot keep'),
     'on-failure': native('Restart=on-failure; on-failure:N is StartLimitBurst=N+1 with StartLimitIntervalSec=infinity'),
     no: native('Restart=no'),
-    schedule: refused('cron schedules are not rendered as systemd timers yet', `${SUPERVISOR_FIX}, or drop the schedule`),
+    schedule: native('a timer: OnCalendar= from the cron fields (AccuracySec=1s); a run still going is not started again (no overlap); a day of the month and of the week both given is refused (cron: either, systemd: both)'),
     'stop-signal': native('KillSignal=, KillMode=mixed (the signal to the container\'s main process, KILL to the rest of the cgroup)'),
     'stop-timeout': native('TimeoutStopSec='),
   },

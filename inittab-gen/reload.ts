@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { VzError } from '../base/errors.ts';
 import { type InitSystem, telinitPath } from './detect.ts';
@@ -34,7 +34,9 @@ export async function startService(init: InitSystem, id: string): Promise<void> 
   if (init.kind === 'systemd') {
     // A unit that used up on-failure:N is "failed" and refuses a start until its count is reset.
     await execa('systemctl', ['reset-failed', `vz-${id}.service`], { timeout: 60_000, stdin: 'ignore', reject: false });
-    await execa('systemctl', ['enable', '--now', `vz-${id}.service`], { timeout: 60_000, stdin: 'ignore' });
+    // A scheduled entry: its timer is what is enabled and started; the timer starts the service.
+    const unit = existsSync(`/etc/systemd/system/vz-${id}.timer`) ? `vz-${id}.timer` : `vz-${id}.service`;
+    await execa('systemctl', ['enable', '--now', unit], { timeout: 60_000, stdin: 'ignore' });
   }
   else if (init.kind === 'openrc') {
     await execa('rc-update', ['add', `vz-${id}`, 'default'], { timeout: 60_000, stdin: 'ignore' });
@@ -43,7 +45,7 @@ export async function startService(init: InitSystem, id: string): Promise<void> 
 }
 
 export async function stopService(init: InitSystem, id: string): Promise<void> {
-  if (init.kind === 'systemd') await execa('systemctl', ['disable', '--now', `vz-${id}.service`], { timeout: 60_000, stdin: 'ignore', reject: false });
+  if (init.kind === 'systemd') await execa('systemctl', ['disable', '--now', `vz-${id}.timer`, `vz-${id}.service`], { timeout: 60_000, stdin: 'ignore', reject: false });
   else if (init.kind === 'openrc') {
     await execa('rc-service', [`vz-${id}`, 'stop'], { timeout: 60_000, stdin: 'ignore', reject: false });
     await execa('rc-update', ['del', `vz-${id}`, 'default'], { timeout: 60_000, stdin: 'ignore', reject: false });

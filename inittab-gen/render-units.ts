@@ -2,6 +2,7 @@ import { VzError } from '../base/errors.ts';
 import { parseSignal } from '../base/signals.ts';
 import { DEFAULT_POLICY, type PolicyConfig } from '../supervisor/policy/index.ts';
 import type { InitEntry } from './entry.ts';
+import { cronToOnCalendar } from './systemd/calendar.ts';
 
 /** What a unit or service needs beyond the entry: the words init runs (process-field.ts) and the container's log. */
 export interface UnitInput {
@@ -21,7 +22,8 @@ function unitWord(word: string, field: string): string {
 
 /** systemd's restart policy and start limit for the entry's restart policy (policy-table.ts says why each). */
 function systemdRestart(entry: InitEntry): { restart: string; interval: string; burst?: number } {
-  if (entry.action === 'once') return { restart: 'no', interval: '0' };
+  // A scheduled run is started by its timer; a run that is still going is not started again (no overlap).
+  if (entry.action === 'once' || entry.action === 'cron') return { restart: 'no', interval: '0' };
   if (entry.restart === 'on-failure')
     // N restarts are N+1 starts; an infinite interval never forgets them (systemctl start resets: reset-failed).
     return entry.restartMax === undefined ? { restart: 'on-failure', interval: '0' } : { restart: 'on-failure', interval: 'infinity', burst: entry.restartMax + 1 };
@@ -35,7 +37,7 @@ function systemdRestart(entry: InitEntry): { restart: string; interval: string; 
  * daemon-reload nor a reboot starts it).
  */
 export function systemdUnit(entry: InitEntry, input: UnitInput): string | undefined {
-  if (entry.action !== 'respawn' && entry.action !== 'once') return undefined;
+  if (entry.action === 'off') return undefined;
   const policy = input.policy ?? DEFAULT_POLICY;
   const restart = systemdRestart(entry);
   const log = unitWord(input.log, 'StandardOutput');
@@ -61,8 +63,28 @@ export function systemdUnit(entry: InitEntry, input: UnitInput): string | undefi
     // The stop signal to the container's main process (as `docker stop`), KILL to whatever of its cgroup is left.
     'KillMode=mixed',
     '',
+    // A scheduled entry's service is started by its timer only (the timer is what is enabled).
+    ...(entry.action === 'cron' ? [] : ['[Install]', 'WantedBy=multi-user.target']),
+    '',
+  ].join('\n');
+}
+
+/** The timer of a cron entry: OnCalendar= from its schedule (calendar.ts refuses what has no exact form). */
+export function systemdTimer(entry: InitEntry): string | undefined {
+  if (entry.action !== 'cron' || entry.schedule === undefined) return undefined;
+  return [
+    '# written by "runch init apply"; edit the table, not this file',
+    '[Unit]',
+    `Description=vz schedule of ${entry.id}`,
+    '',
+    '[Timer]',
+    `OnCalendar=${cronToOnCalendar(entry.schedule)}`,
+    // systemd's default accuracy is a minute: a cron schedule means its second.
+    'AccuracySec=1s',
+    `Unit=vz-${entry.id}.service`,
+    '',
     '[Install]',
-    'WantedBy=multi-user.target',
+    'WantedBy=timers.target',
     '',
   ].join('\n');
 }

@@ -11,6 +11,7 @@ export function toInitEntry(entry: TableEntry): InitEntry {
   // Only what changes a rendering: an entry written before restart policies renders as it did.
   if (entry.restart === 'on-failure') init.restart = 'on-failure';
   if (entry.restartMax !== undefined) init.restartMax = entry.restartMax;
+  if (entry.schedule !== undefined) init.schedule = entry.schedule;
   return init;
 }
 

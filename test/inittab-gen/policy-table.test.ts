@@ -8,6 +8,7 @@ import { planApply } from '../../inittab-gen/plan.ts';
 import { FEATURES, POLICY_TABLE, policyTableMarkdown, TABLE_INITS } from '../../inittab-gen/policy-table.ts';
 import { entrySpec } from '../../runch/host/apply.ts';
 import { parseShow } from '../../inittab-gen/systemd-status.ts';
+import { cronToOnCalendar } from '../../inittab-gen/systemd/calendar.ts';
 import { RUNCH, runch, scratch } from '../helpers/fixtures.ts';
 
 const launcher = { node: process.execPath, runch: RUNCH };
@@ -26,7 +27,8 @@ t.test('the docs hold the table as the code has it', async (t) => {
 
 t.test('host apply refuses from the table, in one line naming the fix; systemd takes on-failure', async (t) => {
   t.throws(() => entrySpec('/b', { policy: 'on-failure', max: 3 }, undefined, 'init', () => 'openrc'), /^restart "on-failure:3" needs supervisor mode on OpenRC \(supervise-daemon respawns on every exit, whatever its code\): set vz_mode: supervisor for this host, or use restart: always$/);
-  t.throws(() => entrySpec('/b', { policy: 'always' }, '*/5 * * * *', 'init', () => 'systemd'), /^schedule "\*\/5 \* \* \* \*" needs supervisor mode on systemd/);
+  t.throws(() => entrySpec('/b', { policy: 'always' }, '*/5 * * * *', 'init', () => 'openrc'), /^schedule "\*\/5 \* \* \* \*" needs supervisor mode on OpenRC/);
+  t.equal(entrySpec('/b', { policy: 'always' }, '*/5 * * * *', 'init', () => 'systemd').schedule, '*/5 * * * *', 'systemd: a timer');
   t.same(entrySpec('/b', { policy: 'on-failure', max: 3 }, undefined, 'init', () => 'systemd'), { bundle: '/b', once: false, schedule: undefined, restart: 'on-failure', restartMax: 3 });
   t.same(entrySpec('/b', { policy: 'no' }, undefined, 'init', () => 'systemd').once, true);
   t.same(entrySpec('/b', { policy: 'on-failure' }, '* * * * *', 'supervisor', () => 'busybox').schedule, '* * * * *', 'supervisor mode refuses nothing');
@@ -59,4 +61,18 @@ t.test("systemctl show's answer for several units, read in one pass", async (t) 
   t.same([...units.keys()], ['a', 'b'], "only vz's units");
   t.same(units.get('a'), { active: 'failed', sub: 'failed', result: 'exit-code', mainPid: 0, restarts: 4, started: undefined });
   t.equal(units.get('b')?.mainPid, 42);
+});
+
+t.test('cron to OnCalendar: exact forms, the rest refused in one line', async (t) => {
+  t.equal(cronToOnCalendar('*/5 * * * *'), '*-*-* *:00/5:00');
+  t.equal(cronToOnCalendar('*/2 * * * * *'), '*-*-* *:*:00/2');
+  t.equal(cronToOnCalendar('0 3 * * 1-5'), 'Mon..Fri *-*-* 03:00:00');
+  t.equal(cronToOnCalendar('30 2 1,15 * *'), '*-*-01,15 02:30:00');
+  t.throws(() => cronToOnCalendar('0 0 1 * 1'), /^schedule "0 0 1 \* 1" has no systemd timer form \(cron runs it when the day of the month OR the day of the week matches, systemd only when both do: give one of them as \*\): change the schedule, or set vz_mode: supervisor for this host$/);
+  t.throws(() => cronToOnCalendar('0 0 * JAN *'), /month "JAN"/);
+  const timer = planApply('systemd', [initEntrySchema.parse({ id: 'job', bundle: '/srv/job', action: 'cron', schedule: '*/5 * * * *' })], { dir: new Map() }, launcher).changes;
+  t.same(timer.map((c) => c.path), ['/etc/systemd/system/vz-job.service', '/etc/systemd/system/vz-job.timer']);
+  t.match(timer[0].after, /Restart=no\n/);
+  t.notMatch(timer[0].after, /\[Install\]/, 'the service is started by its timer only');
+  t.match(timer[1].after, /OnCalendar=\*-\*-\* \*:00\/5:00\nAccuracySec=1s\nUnit=vz-job\.service\n/);
 });
