@@ -36,11 +36,8 @@ export const start = defineVerb({
     const env = parseEnvFlags('start', values.env);
     const target = targetOf(values);
     const modes = hostModes(target.config.inventory); // a bad vz_mode is refused before anything runs
-    // Every host in init mode: what only the supervisor can honour is refused here, before any copy (with mixed
-    // modes each init-mode host refuses it itself, naming the same fix).
-    // (on-failure is each host's to judge: systemd honours it natively, inittab-gen/policy-table.ts.)
-    if (schedule !== undefined && [...modes.values()].every((m) => m === 'init'))
-      throw new VzError('usage', `start: --schedule "${schedule}" needs supervisor mode, and every host of the inventory runs in init mode: set vz_mode: supervisor for the hosts that should run it`);
+    // A schedule or on-failure in init mode is each host's to judge (systemd honours both natively; the others
+    // refuse in their answer, naming supervisor mode): inittab-gen/policy-table.ts.
     const digest = imageDigest(image);
     const config = withEnv(await readImageConfig(image), env);
     const steps = newSteps(target.config, target.limit, stepPrinter('start', values.json));

@@ -110,9 +110,8 @@ t.test('bad input: unknown flags, a missing or misnamed image, a bad app name: o
     [['push', join(dir, `${'0'.repeat(64)}.tar.gz`)], /cannot be read/],
     [['logs'], /the app name is missing/],
     [['status', '--bogus'], /Unknown option '--bogus'/],
-    // issue 10: every host in init mode, so what only the supervisor honours is refused before any copy.
-    [['start', 'hello', '--image', join(dir, 'nope.tar.gz'), '--schedule', '*/5 * * * *'], /^vzmaster: start: --schedule "\*\/5 \* \* \* \*" needs supervisor mode, and every host of the inventory runs in init mode/],
-    // issue 13: on-failure is each host's to judge (systemd honours it), so it reaches the image check.
+    // issue 13: a schedule and on-failure are each host's to judge (systemd honours both), so they reach the image check.
+    [['start', 'hello', '--image', join(dir, 'nope.tar.gz'), '--schedule', '*/5 * * * *'], /image "\S+nope\.tar\.gz" is not named <sha256>/],
     [['start', 'hello', '--image', join(dir, 'nope.tar.gz'), '--restart', 'on-failure:3'], /image "\S+nope\.tar\.gz" is not named <sha256>/],
     [['start', 'hello', '--image', join(dir, 'nope.tar.gz'), '--restart', 'sometimes'], /start: --restart "sometimes" is unknown: use no, on-failure\[:N\], always or unless-stopped/],
   ];
