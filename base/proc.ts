@@ -11,6 +11,8 @@ interface StatInfo {
   startTime: number;
   pgid: number;
   ppid: number;
+  /** The session id. */
+  sid: number;
 }
 
 export function readStat(pid: number): StatInfo | undefined {
@@ -22,7 +24,7 @@ export function readStat(pid: number): StatInfo | undefined {
   }
   // The command name may hold spaces and parentheses: fields start after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0], ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: Number(fields[19]) };
+  return { state: fields[0], ppid: Number(fields[1]), pgid: Number(fields[2]), sid: Number(fields[3]), startTime: Number(fields[19]) };
 }
 
 /** Alive means: the pid exists, is not a zombie, and started when we recorded it. */

@@ -1,22 +1,13 @@
 import { basename } from 'node:path';
-import type { Health, Restart } from '../../base/host-contract.ts';
+import type { Health } from '../../base/host-contract.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostStatus as Verdict } from '../ansible/result.ts';
 import type { HostMode } from '../app/host-mode.ts';
-import { ensureRunch, newSteps, pushImage, removeApp, runchSha1, startApp, type StepReporter, versionName } from '../app/ops.ts';
+import { ensureRunch, newSteps, pushImage, removeApp, runchSha1, startApp, type StartOptions, type StepReporter, versionName } from '../app/ops.ts';
 import type { HostStatus } from '../app/status.ts';
 
 /** What a host must run: the app at a version (image + config), its restart policy or schedule, its health bar. */
-export interface Wanted {
-  app: string;
-  imageFile: string;
-  digest: string;
-  config: Record<string, unknown>;
-  restart: Restart;
-  schedule?: string;
-  health: Health;
-  volumes?: Record<string, string>;
-}
+export type Wanted = Omit<StartOptions, 'modes' | 'health'> & { health: Health };
 
 export interface RollOptions {
   wanted: Wanted;

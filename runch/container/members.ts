@@ -1,4 +1,4 @@
-import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { readlinkSync, realpathSync } from 'node:fs';
 import { isAlive, listPids, processStartTime, readStat } from '../../base/proc.ts';
 import type { ContainerState } from '../state/store.ts';
 
@@ -10,17 +10,8 @@ function link(path: string): string | undefined {
   }
 }
 
-/** What the kernel says of a process: state, process group, session, start time (fields after the last ')'). */
-function stat(pid: number): { state: string; pgid: number; sid: number; startTime: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0], pgid: Number(fields[2]), sid: Number(fields[3]), startTime: Number(fields[19]) };
-}
+/** What the kernel says of a process: state, process group, session, start time. */
+const stat = readStat;
 
 function real(path: string): string {
   try {
