@@ -61,7 +61,7 @@ function userSteps<F extends HostFacts>(options: BootstrapOptions<F>): { label: 
  * 1. as root (with its password, or with the key when the vendor installed it for root; skipped on a rerun without a
  *    password, when the user already logs in and sudoes): python3 and sudo if missing, the user, its authorized key,
  *    passwordless sudo;
- * 2. as that user, with the key, through sudo (proving both): Node >= 22.15 if missing, then userSteps (runch), then
+ * 2. as that user, with the key, through sudo (proving both): Node >= 18.19 if missing, then userSteps (runch), then
  *    the host's facts.
  */
 export async function bootstrapHost<F extends HostFacts>(options: BootstrapOptions<F>): Promise<BootstrapReport<F>> {
@@ -125,7 +125,7 @@ async function firstLook(stage: Stage, options: BootstrapOptions<HostFacts>): Pr
   return look;
 }
 
-/** Node >= 22.15 on sudo's PATH (the PATH runch runs with): installed in /usr/local when missing or older. */
+/** Node >= 18.19 on sudo's PATH (the PATH runch runs with): installed in /usr/local when missing or older. */
 async function ensureNode(user: Stage, options: BootstrapOptions<HostFacts>): Promise<string | undefined> {
   const result = await user.run('look', { module: 'command', args: { argv: ['sh', '-c', FIRST_LOOK, 'vz-look'] } }, { readOnly: true });
   const look = parseFirstLook(String(result.result.stdout ?? ''));
