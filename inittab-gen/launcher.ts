@@ -131,7 +131,7 @@ export function renderLauncher(input: LauncherInput): string {
     'read -r stat </proc/self/stat; stat=${stat##*) }; set -f; set -- $stat; shift 19; start=$1',
     // The tally (tally.ts's format): anything but numbers is no tally.
     'st=running le=0 nt=0 rs=0 sk=0 lp=0 spawns= deaths=',
-    '{ read -r tv st le nt rs sk lp _ _; read -r spawns; read -r deaths; } <"$dir/respawn" 2>/dev/null',
+    '{ read -r tv st le nt rs sk lp _ _; read -r spawns; read -r deaths; } 2>/dev/null <"$dir/respawn"',
     'case "${tv-}/$st/$le $nt $rs $sk $lp $spawns $deaths" in 1/running/*|1/backoff/*|1/crash-loop/*) ;; *) st=running le=0 nt=0 rs=0 sk=0 lp=0 spawns= deaths=;; esac',
     'case "$le $nt $rs $sk $lp $spawns $deaths" in *[!0-9\\ ]*) st=running le=0 nt=0 rs=0 sk=0 lp=0 spawns= deaths=;; esac',
     'tally() { printf "1 %s %s %s %s %s %s %s %s\\n%s\\n%s\\n" "$st" "$le" "$1" "$rs" "$sk" "$lp" "$2" "$3" "$spawns" "$deaths"; }',
@@ -155,7 +155,7 @@ export function renderLauncher(input: LauncherInput): string {
       '  set -- $("$statbin" -L -c "%s %.9Y %i" -- "$cfg" "$tablefile" "$log" 2>/dev/null)',
       '  [ "${1-} ${2-} ${3-} ${4-} ${5-} ${6-}" = "$stamp" ] || { need=stamp; [ "$("$shabin" -- "$cfg" "$tablefile" 2>&1)" = "$want" ] || need=stale; }',
       compiled.mountNamespace
-        ? '  ans=; read -r ans <"$root/.mountns" 2>/dev/null; [ "$ans" = yes ] || need=probe'
+        ? '  ans=; read -r ans 2>/dev/null <"$root/.mountns"; [ "$ans" = yes ] || need=probe'
         : '  need=mounts # no mount namespace here: runch unmounts what a predecessor left on the host',
       // A process of the previous run still in the rootfs (or a live run): runch ends it (TERM, timeout, KILL).
       '  set +f; for p in /proc/[0-9]*; do [ "$p/root" -ef "$rootfs" ] && { need=leftovers; break; }; done; set -f',

@@ -60,6 +60,8 @@ t.test('issue 12: hostile values are data; runch reads the state; nothing of Nod
   t.same([a1, a2, a3], [HOSTILE, "a'b", '$(id)'], 'args exactly as given');
   t.notOk(existsSync('/pwned') || existsSync(join(s.bundle, 'rootfs', 'pwned')) || existsSync(join(s.bundle, 'rootfs', 'pwned2')), 'nothing evaluated');
   t.equal(s.nodeCalls(), 0, 'no Node on a start with nothing changed');
+  const log = join(s.logDir, 'c1.log');
+  t.notMatch(existsSync(log) ? readFileSync(log, 'utf8') : '', /cannot open/, 'a first start, with no tally yet, logs no shell error');
   const state = await runch(s.store.root, ['state', 'c1']);
   t.equal(state.exitCode, 0, state.stderr);
   const parsed = JSON.parse(state.stdout);
