@@ -112,3 +112,21 @@ export function listening(address: string, port: number): boolean {
       return fields[1] === local && fields[3] === '0A';
     });
 }
+
+/** A command on a lab host as root, through the lab's own key (the host's console, for checks from inside). */
+export function sshRun(lab: TestLab, host: LabHostInfo, command: string) {
+  return execToFiles('ssh', ['-i', join(lab.dir, 'ssh', 'id_ed25519'), '-p', String(host.port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', `root@${host.address}`, command], { dir: join(lab.dir, '..'), timeout: 30_000 });
+}
+
+/** Mount points anywhere on the machine (every process's mount namespace) that lie in the lab dir. */
+export function mountsInLab(dir: string): string[] {
+  const found = new Set<string>();
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      for (const line of readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n')) if (line.includes(dir)) found.add(line.split(' ')[4]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return [...found];
+}

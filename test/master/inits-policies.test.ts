@@ -6,8 +6,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import { parse, stringify } from 'yaml';
-import { busyboxBundle, execToFiles, scratch } from '../helpers/fixtures.ts';
-import { startLab, type LabHostInfo, type TestLab } from '../helpers/lab.ts';
+import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
+import { startLab, sshRun } from '../helpers/lab.ts';
 
 const VZIMAGE = resolve(import.meta.dirname, '../../dist/vzimage.cjs');
 
@@ -18,9 +18,6 @@ function image(dir: string, name: string, script: string): string {
   return join(out, readdirSync(out).find((f) => f.endsWith('.tar.gz'))!);
 }
 
-function sshRun(lab: TestLab, host: LabHostInfo, command: string) {
-  return execToFiles('ssh', ['-i', join(lab.dir, 'ssh', 'id_ed25519'), '-p', String(host.port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', `root@${host.address}`, command], { dir: join(lab.dir, '..'), timeout: 30_000 });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

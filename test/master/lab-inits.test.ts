@@ -3,16 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { execToFiles } from '../helpers/fixtures.ts';
-import { alivePids, listening, processesMentioning, startLab, vzmaster, type TestLab, type LabHostInfo } from '../helpers/lab.ts';
+import { alivePids, listening, processesMentioning, startLab, vzmaster, type TestLab, sshRun, mountsInLab } from '../helpers/lab.ts';
 
 // issue 13: lab hosts under every init (sysvinit, busybox, systemd, OpenRC), their loss and return, a clean down.
 
 const ansibleBin = process.env.VZ_ANSIBLE ?? 'ansible';
 
 /** One command on a host over ssh with the lab's key (what a person renting the VPS would do). */
-function sshRun(lab: TestLab, host: LabHostInfo, command: string) {
-  return execToFiles('ssh', ['-i', join(lab.dir, 'ssh', 'id_ed25519'), '-p', String(host.port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', `root@${host.address}`, command], { dir: join(lab.dir, '..'), timeout: 30_000 });
-}
 
 /** Real ansible-core through the lab's own inventory and ansible.cfg. */
 function ansible(lab: TestLab, args: string[]) {
@@ -20,18 +17,6 @@ function ansible(lab: TestLab, args: string[]) {
   return execToFiles(ansibleBin, ['-i', lab.inventory, ...args], { dir: join(lab.dir, '..'), timeout: 90_000, env: { ANSIBLE_CONFIG: join(lab.dir, 'ansible.cfg'), HOME: home, ANSIBLE_LOCAL_TEMP: join(home, 'tmp'), ANSIBLE_SSH_CONTROL_PATH_DIR: join(home, 'cp') } });
 }
 
-/** Mount points anywhere on the machine (every process's mount namespace) that lie in the lab dir. */
-function mountsInLab(dir: string): string[] {
-  const found = new Set<string>();
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      for (const line of readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n')) if (line.includes(dir)) found.add(line.split(' ')[4]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return [...found];
-}
 
 function cgroup2Root(): string {
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) if (line.split(' - ')[1]?.startsWith('cgroup2 ')) return line.split(' ')[4];

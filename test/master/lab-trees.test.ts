@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { execToFiles } from '../helpers/fixtures.ts';
-import { alivePids, listening, processesMentioning, startLab, type LabHostInfo, type TestLab } from '../helpers/lab.ts';
+import { alivePids, listening, processesMentioning, startLab, sshRun, mountsInLab } from '../helpers/lab.ts';
 
 // issue 13 (and issue 12's i686 host): lab hosts whose root is a tree of another Debian release or of i386, with its
 // own glibc, python, sshd and init.
@@ -12,21 +12,7 @@ const TREES = process.env.VZ_LAB_TREES ?? '/var/cache/vz-lab/trees';
 const NEEDED = ['bullseye-amd64', 'bookworm-i386'];
 const ansibleBin = process.env.VZ_ANSIBLE ?? 'ansible';
 
-function sshRun(lab: TestLab, host: LabHostInfo, command: string) {
-  return execToFiles('ssh', ['-i', join(lab.dir, 'ssh', 'id_ed25519'), '-p', String(host.port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', `root@${host.address}`, command], { dir: join(lab.dir, '..'), timeout: 30_000 });
-}
 
-function mountsInLab(dir: string): string[] {
-  const found = new Set<string>();
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      for (const line of readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n')) if (line.includes(dir)) found.add(line.split(' ')[4]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return [...found];
-}
 
 /** What the machine itself runs, to tell a tree host's own from it. */
 const machine = {
