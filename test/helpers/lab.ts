@@ -1,7 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execToFiles } from './fixtures.ts';
+import type { Test } from 'tap';
+import { busyboxBundle, execToFiles } from './fixtures.ts';
 
 export const VZMASTER = resolve(import.meta.dirname, '../../dist/vzmaster.mjs');
 
@@ -129,4 +131,29 @@ export function mountsInLab(dir: string): string[] {
     }
   }
   return [...found];
+}
+
+/**
+ * `lab down`, then the checks that it left nothing: no recorded pid, no process naming the lab dir, no mount of it in
+ * any mount namespace, no cgroup directory, nothing listening on the hosts' addresses.
+ */
+export async function downLeavesNothing(t: Test, lab: TestLab): Promise<void> {
+  const hosts = lab.hosts();
+  const pids = lab.pids();
+  const cgroups = hosts.flatMap((h) => (h.cgroup ? [h.cgroup] : []));
+  const down = await lab.run(['lab', 'down']);
+  t.equal(down.exitCode, 0, down.stderr);
+  t.same(alivePids(pids), [], 'every recorded pid ended');
+  t.same(processesMentioning(lab.dir), [], 'no process mentions the lab dir');
+  t.same(mountsInLab(lab.dir), [], 'no mount of the lab anywhere on the machine');
+  t.same(cgroups.filter((c) => existsSync(c)), [], 'no cgroup directory left');
+  for (const h of hosts) t.notOk(listening(h.address, h.port), `${h.name}: nothing listens`);
+}
+
+/** A packed image of a busybox bundle running `sh -c SCRIPT` as app NAME (vzimage pack). */
+export function busyboxImage(dir: string, name: string, script: string): string {
+  const bundle = busyboxBundle(join(dir, name), { args: ['sh', '-c', script], env: ['PATH=/bin'] });
+  const out = join(dir, `images-${name}`);
+  execFileSync(resolve(import.meta.dirname, '../../dist/vzimage.cjs'), ['pack', bundle, '-o', out, '--app', name], { stdio: 'ignore' });
+  return join(out, readdirSync(out).find((f) => f.endsWith('.tar.gz'))!);
 }

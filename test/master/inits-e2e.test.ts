@@ -1,20 +1,12 @@
 // issue 13: init mode on a live systemd and a live OpenRC host, through vzmaster: start, kill -9 respawned by the
 // init itself, `vzmaster stop` stays stopped across a reload and a host restart, a running app comes back after one.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
-import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
-import { startLab, type LabHostInfo, sshRun } from '../helpers/lab.ts';
+import { scratch } from '../helpers/fixtures.ts';
+import { startLab, type LabHostInfo, sshRun, busyboxImage } from '../helpers/lab.ts';
 
-const VZIMAGE = resolve(import.meta.dirname, '../../dist/vzimage.cjs');
-
-function image(dir: string, name: string, script: string): string {
-  const bundle = busyboxBundle(join(dir, name), { args: ['sh', '-c', script], env: ['PATH=/bin'] });
-  const out = join(dir, `images-${name}`);
-  execFileSync(VZIMAGE, ['pack', bundle, '-o', out, '--app', name], { stdio: 'ignore' });
-  return join(out, readdirSync(out).find((f) => f.endsWith('.tar.gz'))!);
-}
+const image = busyboxImage;
 
 
 interface AppRow {

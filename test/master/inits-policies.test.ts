@@ -1,22 +1,14 @@
 // issue 13: restart policies and supervisor mode on a live systemd and OpenRC host, through vzmaster.
 // systemd honours `on-failure:3` natively (exit 0: not restarted; exit 1: restarted three times) and `no`; OpenRC
 // refuses on-failure in one line naming the fix; in supervisor mode the supervisor is one unit / one service.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { parse, stringify } from 'yaml';
-import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
-import { startLab, sshRun } from '../helpers/lab.ts';
+import { scratch } from '../helpers/fixtures.ts';
+import { startLab, sshRun, busyboxImage } from '../helpers/lab.ts';
 
-const VZIMAGE = resolve(import.meta.dirname, '../../dist/vzimage.cjs');
-
-function image(dir: string, name: string, script: string): string {
-  const bundle = busyboxBundle(join(dir, name), { args: ['sh', '-c', script], env: ['PATH=/bin'] });
-  const out = join(dir, `images-${name}`);
-  execFileSync(VZIMAGE, ['pack', bundle, '-o', out, '--app', name], { stdio: 'ignore' });
-  return join(out, readdirSync(out).find((f) => f.endsWith('.tar.gz'))!);
-}
+const image = busyboxImage;
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { execToFiles } from '../helpers/fixtures.ts';
-import { alivePids, listening, processesMentioning, startLab, vzmaster, type TestLab, sshRun, mountsInLab } from '../helpers/lab.ts';
+import { alivePids, listening, startLab, vzmaster, type TestLab, sshRun, downLeavesNothing } from '../helpers/lab.ts';
 
 // issue 13: lab hosts under every init (sysvinit, busybox, systemd, OpenRC), their loss and return, a clean down.
 
@@ -88,15 +88,7 @@ t.test('issue 13: a lab with one host of each init, its loss and return, a clean
     t.equal(thawed.exitCode, 0, `${host.name} answers after thaw-host: ${thawed.stderr}`);
   }
 
-  const pids = lab.pids();
-  const cgroups = lab.hosts().flatMap((h) => (h.cgroup ? [h.cgroup] : []));
-  const down = await lab.run(['lab', 'down']);
-  t.equal(down.exitCode, 0, down.stderr);
-  t.same(alivePids(pids), [], 'every recorded pid ended');
-  t.same(processesMentioning(lab.dir), [], 'no process mentions the lab dir');
-  t.same(mountsInLab(lab.dir), [], 'no mount of the lab anywhere on the machine');
-  t.same(cgroups.filter((c) => existsSync(c)), [], 'no cgroup directory left');
-  for (const h of hosts) t.notOk(listening(h.address, h.port), `${h.name}: nothing listens`);
+  await downLeavesNothing(t, lab);
   t.notOk(existsSync(lab.dir), 'the lab dir is gone');
 });
 
