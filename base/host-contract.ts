@@ -15,6 +15,13 @@ export const VZ_HOME = '/var/lib/vz';
 const absolute = z.string().startsWith('/', 'give an absolute path');
 
 /**
+ * The container runtimes a host can run apps under: runch (chroot, no namespaces: OpenVZ guests, old kernels), or
+ * the OCI runtimes runc and crun (mount, pid, ipc and uts namespaces; a KVM host's real isolation).
+ */
+export const RUNTIMES = ['runch', 'runc', 'crun'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
+/**
  * The host config: every path vz uses on this host, written by `runch host apply` (each `vzmaster start`) and by
  * `runch host config` (newnode). runch reads it when no flag names a path, so init's lines carry only the id.
  */
@@ -33,8 +40,11 @@ export const hostConfigSchema = z
     images: absolute,
     /** The programs init runs: node and the single-file runch. */
     bins: z.object({ node: absolute, runch: absolute }).strict(),
-    /** The container runtime. Only runch today; the field is here so a later one needs no new file. */
-    runtime: z.literal('runch').default('runch'),
+    /**
+     * The container runtime new versions run under (the inventory's vz_runtime, written by each apply): runch, a
+     * chroot; runc or crun, namespaces. A version keeps the runtime its config.json was written for.
+     */
+    runtime: z.enum(RUNTIMES).default('runch'),
   })
   .strict();
 export type HostConfig = z.output<typeof hostConfigSchema>;
@@ -104,6 +114,8 @@ export const applyRequestSchema = z
     /** A cron entry (5 or 6 fields) instead of a long-running one: supervisor mode only. */
     schedule: z.string().regex(/^\S+( \S+){4,5}$/, 'schedule: 5 or 6 cron fields').optional(),
     mode: z.enum(HOST_MODES),
+    /** The runtime this version runs under: the host writes config.json for it (runch/oci/runtime-config.ts). */
+    runtime: z.enum(RUNTIMES).default('runch'),
     health: healthSchema.optional(),
     /** Persistent directories: volume name -> absolute path inside the container, bind-mounted in every version. */
     volumes: z.record(z.string().regex(VOLUME_NAME, 'volume names: 1-64 of a-z, 0-9, "_", "-"'), z.string().regex(VOLUME_PATH, 'volume paths: absolute, no "..", no control characters')).optional(),
@@ -175,6 +187,8 @@ export type EntryAnswer = z.infer<typeof entryAnswerSchema>;
 
 export const statusAnswerSchema = okAnswer({
   mode: z.enum(HOST_MODES),
+  /** The host config's runtime (absent from a runch older than runtimes). */
+  runtime: z.enum(RUNTIMES).optional(),
   /** sha1 of the runch file that answered (what ansible's copy compares), when asked: the master skips a copy that would send nothing. */
   runchSha1: z.string().optional(),
   /** Image files present in the images directory. */
