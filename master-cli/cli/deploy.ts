@@ -21,14 +21,16 @@ function report(result: DeployReport, json: boolean): number {
 export const deployVerb = defineVerb({
   name: 'deploy',
   summary: 'deploy an app from a manifest: replicas spread over vendors, rolling, health-checked, rolled back when unhealthy',
-  usage: 'vzmaster deploy <MANIFEST> [-i INVENTORY] [--json]\n  example: vzmaster deploy examples/hello.yml',
+  usage: 'vzmaster deploy <MANIFEST> [-i INVENTORY] [--json]\n  example: vzmaster deploy examples/hello.yml\n  a manifest with build: ./app.vz.yml builds the recipe first (skipped when its inputs are unchanged)',
   options: { ...TARGET_OPTIONS },
   async run({ values, positionals }) {
     if (!positionals[0]) throw new VzError('usage', `deploy: the manifest file is missing; usage: ${deployVerb.usage.split('\n')[0]}`);
     if (values.limit !== undefined) throw new VzError('usage', 'deploy: --limit does not apply: placement chooses the hosts (use replicas and the inventory)');
     const manifest = loadManifest(positionals[0]);
     const { config } = targetOf(values);
-    return report(await deploy(config, manifest, stepPrinter('deploy', values.json)), values.json);
+    // a build: apt's and the steps' lines, then the image and its size (pack's progress bar too, on a terminal)
+    const onBuild = values.json ? undefined : (line: string) => process.stderr.write(`deploy build: ${line}\n`);
+    return report(await deploy(config, manifest, stepPrinter('deploy', values.json), undefined, onBuild), values.json);
   },
 });
 

@@ -11,6 +11,7 @@ import { imageDigest, restartOf, type StepReporter } from '../app/ops.ts';
 import { collectStatus } from '../app/status.ts';
 import { pack } from '../../image/pack.ts';
 import { loadInventory } from '../inventory/load.ts';
+import { buildForDeploy, type DeployBuild } from './build.ts';
 import { type Manifest, manifestSchema } from './manifest.ts';
 import { place } from './placement.ts';
 import { readRecord, writeRecord } from './record.ts';
@@ -31,14 +32,20 @@ export interface DeployReport {
   rolledBack: boolean;
   /** An unhealthy batch ended the roll (rolled back, or nothing to roll back to). */
   failed: boolean;
+  /** The manifest's `build:`: what was built (or found unchanged) and deployed. */
+  build?: DeployBuild;
 }
 
-/** The image a manifest names: as given, or its bundle packed into the master's image cache. */
-async function imageOf(manifest: Manifest, stateDir: string): Promise<string> {
-  if (manifest.image) return manifest.image;
+/** The image a manifest names: as given, its recipe built (build.ts), or its bundle packed into the master's image cache. */
+async function imageOf(manifest: Manifest, stateDir: string, onBuild?: (line: string) => void): Promise<{ image: string; build?: DeployBuild }> {
+  if (manifest.image) return { image: manifest.image };
+  if (manifest.build) {
+    const build = await buildForDeploy(manifest.build, stateDir, onBuild);
+    return { image: build.image, build };
+  }
   const cache = join(stateDir, 'images');
   mkdirSync(cache, { recursive: true });
-  return (await pack(manifest.bundle!, cache, { app: manifest.app })).path;
+  return { image: (await pack(manifest.bundle!, cache, { app: manifest.app })).path };
 }
 
 function vendorOf(groups: string[], prefix: string): string {
@@ -71,14 +78,14 @@ async function wantedOf(manifest: Manifest, image: string): Promise<Wanted> {
  * that is not rolls back to the previous image on the hosts it touched and ends the deploy. One deploy per app at a
  * time (a lock on the master naming its holder).
  */
-export async function deploy(target: RunTarget, manifest: Manifest, onStep?: StepReporter, imageOverride?: string): Promise<DeployReport> {
+export async function deploy(target: RunTarget, manifest: Manifest, onStep?: StepReporter, imageOverride?: string, onBuild?: (line: string) => void): Promise<DeployReport> {
   mkdirSync(join(target.stateDir, 'locks'), { recursive: true });
   return withLock(join(target.stateDir, 'locks', manifest.app), `the deploy of "${manifest.app}"`, async () => {
     // The status round trip (read-only) runs while the master reads the inventory and the image: ansible-inventory
     // (~0.5 s of python) and the image's hash overlap the round trip instead of adding to it.
     const statusRun = collectStatus(target, undefined, manifest.app, { runch: true });
     statusRun.catch(() => undefined); // awaited below; a refusal meanwhile must not leave it unhandled
-    const image = imageOverride ?? (await imageOf(manifest, target.stateDir));
+    const { image, build } = imageOverride ? { image: imageOverride, build: undefined } : await imageOf(manifest, target.stateDir, onBuild);
     const wanted = await wantedOf(manifest, image);
     const inventory = loadInventory(target.inventory);
     const modes = hostModes(target.inventory); // a bad vz_mode is refused before anything changes
@@ -115,7 +122,7 @@ export async function deploy(target: RunTarget, manifest: Manifest, onStep?: Ste
     const { baseDir: _baseDir, ...stored } = manifest as Manifest & { baseDir?: string };
     if (!rolled.failed)
       await writeRecord(target.stateDir, { app: manifest.app, image, previousImage, hosts: targets, deployedAt: new Date().toISOString(), manifest: stored });
-    return { app: manifest.app, image, hosts: [...outcomes.values()].sort((a, b) => a.host.localeCompare(b.host)), notes, rolledBack: rolled.rolledBack, failed: rolled.failed };
+    return { app: manifest.app, image, hosts: [...outcomes.values()].sort((a, b) => a.host.localeCompare(b.host)), notes, rolledBack: rolled.rolledBack, failed: rolled.failed, ...(build ? { build } : {}) };
   });
 }
 

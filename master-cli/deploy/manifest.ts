@@ -6,6 +6,7 @@ import { VzError } from '../../base/errors.ts';
 import { VOLUME_NAME, VOLUME_PATH } from '../../base/host-contract.ts';
 import { restartPolicyText } from '../../base/restart-policy.ts';
 import { parseRlimit } from '../../runch/oci/rlimit-text.ts';
+import { recipePath } from './build.ts';
 
 /**
  * The deploy manifest: one YAML (or JSON) file per app, in the habits of Kamal's deploy.yml and pm2's ecosystem
@@ -13,7 +14,8 @@ import { parseRlimit } from '../../runch/oci/rlimit-text.ts';
  *
  *     app: hello
  *     image: ./hello.tar.gz        # a packed image (vzimage pack), or
- *     bundle: ./hello              # a bundle directory, packed on the fly
+ *     bundle: ./hello              # a bundle directory, packed on the fly, or
+ *     build: ./hello.vz.yml        # a vzimage recipe, built when its inputs changed (inside this file's directory)
  *     replicas: 2
  *     spread: vendor_              # inventory groups starting with this prefix are vendors
  *     env: { GREETING: "hi there" }
@@ -32,6 +34,7 @@ export const manifestSchema = z
     app: z.string().regex(APP_NAME, { message: 'must be 1-32 lower-case letters, digits, "_" or "-", starting with a letter or digit' }),
     image: z.string().min(1).optional(),
     bundle: z.string().min(1).optional(),
+    build: z.string().min(1).optional(),
     replicas: z.number().int().min(0).max(100).default(1),
     spread: z.string().default('vendor_'),
     env: z
@@ -79,7 +82,7 @@ export const manifestSchema = z
       .default({ batch: 1, minUptime: 3, timeout: 60 }),
   })
   .strict()
-  .refine((m) => Boolean(m.image) !== Boolean(m.bundle), { message: 'give exactly one of image (a packed image) or bundle (a bundle directory)', path: ['image'] });
+  .refine((m) => [m.image, m.build, m.bundle].filter(Boolean).length === 1, { message: 'give exactly one of image (a packed image), build (a vzimage recipe) or bundle (a bundle directory)', path: ['image'] });
 
 export type Manifest = z.infer<typeof manifestSchema>;
 
@@ -111,6 +114,7 @@ export function loadManifest(path: string): Manifest & { baseDir: string } {
     ...m,
     image: m.image ? resolve(baseDir, m.image) : undefined,
     bundle: m.bundle ? resolve(baseDir, m.bundle) : undefined,
+    build: m.build ? recipePath(baseDir, m.build) : undefined,
     baseDir,
   };
 }
