@@ -131,8 +131,30 @@ export type AppRequest = z.infer<typeof appRequestSchema>;
 
 /** `runch host status`: every app (or one); `runch: true` adds runch's own sha1 (a deploy's question: it costs crypto). */
 export const statusRequestSchema = z.object({ app: app.optional(), runch: z.boolean().optional() }).strict();
-/** `runch host logs`: the last lines of an app's log. */
-export const logsRequestSchema = z.object({ app, lines: z.number().int().min(0).max(100_000).default(20) }).strict();
+/**
+ * Where a follower stopped reading an app's log: the byte offset in the current file, and the file's first bytes
+ * then (base64, at most LOG_HEAD_BYTES). Rotation copies the file to `<app>.log.1` and truncates it, so the inode
+ * stays: a shorter file or other first bytes mean it was rotated, and the generation whose head matches holds the rest.
+ */
+export const logCursorSchema = z.object({ offset: z.number().int().min(0), head: z.string().max(200) }).strict();
+export type LogCursor = z.infer<typeof logCursorSchema>;
+export const LOG_HEAD_BYTES = 64;
+
+/**
+ * `runch host logs`: the last lines of an app's log. `cursors` (vzmaster logs -f): the new lines since each host's
+ * cursor, keyed by inventory name (one request serves every host of a poll; a host not in it gets the last lines and
+ * a cursor). `maxBytes` bounds one answer; the cursor then stops where it did and the next poll goes on.
+ */
+export const logsRequestSchema = z
+  .object({
+    app,
+    lines: z.number().int().min(0).max(100_000).default(20),
+    cursors: z.record(z.string(), logCursorSchema).optional(),
+    maxBytes: z.number().int().min(1024).max(16 << 20).default(1 << 20),
+  })
+  .strict();
+/** `runch host top`: status plus live figures; `sampleMs` is the interval over which CPU is measured on the host. */
+export const topRequestSchema = z.object({ app: app.optional(), sampleMs: z.number().int().min(50).max(5000).default(250) }).strict();
 /** `runch host config`: write the host config (defaults for what is not given), nothing else. */
 export const configRequestSchema = z.object({}).strict();
 
@@ -197,10 +219,54 @@ export const statusAnswerSchema = okAnswer({
 });
 export type StatusAnswer = z.infer<typeof statusAnswerSchema>;
 
-export const logsAnswerSchema = okAnswer({ lines: z.array(z.string()) });
+export const logsAnswerSchema = okAnswer({
+  lines: z.array(z.string()),
+  /** Where the next poll starts (always given by a runch that reads cursors). */
+  cursor: logCursorSchema.optional(),
+  /** Lines a follower cannot get any more (rotated away between two polls): said, never silently skipped. */
+  gap: z.boolean().optional(),
+});
 export type LogsAnswer = z.infer<typeof logsAnswerSchema>;
 
 export const configAnswerSchema = okAnswer({ changed: z.boolean(), config: hostConfigSchema });
+
+/** One app's live figures (`runch host top`), summed over every process of the container. */
+export const appTopSchema = appStatusSchema.extend({
+  /** Restarts so far (the supervisor's count, or init mode's respawn tally). */
+  restarts: z.number().int().min(0),
+  /** Seconds since this run started (absent when not running). */
+  uptimeS: z.number().min(0).optional(),
+  /** Percent of one CPU over the sample interval (200 = two CPUs busy). */
+  cpuPct: z.number().min(0),
+  /** Resident memory, bytes (VmRSS of each process, summed). */
+  rssBytes: z.number().int().min(0),
+  /** Open file descriptors. */
+  fds: z.number().int().min(0),
+  /** The container's processes counted. */
+  processes: z.number().int().min(0),
+});
+export type AppTop = z.infer<typeof appTopSchema>;
+
+/** The host's own figures next to its apps. */
+export const hostTopSchema = z.object({
+  /** /proc/loadavg: 1, 5, 15 minutes. */
+  load: z.tuple([z.number(), z.number(), z.number()]),
+  cpus: z.number().int().min(1),
+  memTotalBytes: z.number().int().min(0),
+  /** MemAvailable: what a new program can still get without swapping. */
+  memAvailableBytes: z.number().int().min(0),
+  /** Free space for vz (unprivileged free blocks) of the filesystem holding vz's directory, and its size. */
+  diskFreeBytes: z.number().int().min(0),
+  diskTotalBytes: z.number().int().min(0),
+  /** Resident memory of vz's own processes: the supervisor in supervisor mode; in init mode only a waiting restart. */
+  vzRssBytes: z.number().int().min(0),
+  vzProcesses: z.number().int().min(0),
+  sampleMs: z.number().int().min(0),
+});
+export type HostTop = z.infer<typeof hostTopSchema>;
+
+export const topAnswerSchema = okAnswer({ mode: z.enum(HOST_MODES), host: hostTopSchema, apps: z.array(appTopSchema) });
+export type TopAnswer = z.infer<typeof topAnswerSchema>;
 
 /** Every verb: its request and answer schemas. */
 export const HOST_VERBS = {
@@ -211,6 +277,7 @@ export const HOST_VERBS = {
   remove: { request: appRequestSchema, answer: entryAnswerSchema },
   logs: { request: logsRequestSchema, answer: logsAnswerSchema },
   config: { request: configRequestSchema, answer: configAnswerSchema },
+  top: { request: topRequestSchema, answer: topAnswerSchema },
 } as const;
 export type HostVerb = keyof typeof HOST_VERBS;
 export type HostAnswer<V extends HostVerb> = z.infer<(typeof HOST_VERBS)[V]['answer']>;

@@ -1,6 +1,6 @@
 import { ZodError } from 'zod';
 import { VzError } from '../../base/errors.ts';
-import { type ErrorAnswer, firstIssue, HOST_VERBS, type HostErrorCode, type HostSelf, type HostVerb } from '../../base/host-contract.ts';
+import { type ErrorAnswer, firstIssue, HOST_VERBS, type HostErrorCode, type HostSelf, type HostVerb, type LogCursor } from '../../base/host-contract.ts';
 import { ensureHostConfig, readHostConfig, currentHostConfig } from './config.ts';
 import { contextOf } from './context.ts';
 
@@ -16,12 +16,12 @@ export async function runHostVerb(verb: HostVerb, request: unknown, self?: HostS
   if (verb === 'config') answer = { ok: true, changed: written!.changed, config: written!.config };
   else if (verb === 'apply') answer = await (await import('./apply.ts')).applyApp(ctx, input as never, self);
   else if (verb === 'status') answer = await (await import('./status.ts')).hostStatus(ctx, input as { app?: string; runch?: boolean });
+  else if (verb === 'top') answer = await (await import('./top.ts')).hostTop(ctx, input as { app?: string; sampleMs: number });
   else if (verb === 'logs') {
-    const { app, lines } = input as { app: string; lines: number };
-    const { existsSync } = await import('node:fs');
-    const { logPath } = await import('../../supervisor/logs/file.ts');
-    if (!existsSync(logPath(ctx.config.logDir, app))) throw new VzError('not-found', `no log for app "${app}" on this host`);
-    answer = { ok: true, lines: (await import('../../supervisor/logs/read.ts')).tailLines(ctx.config.logDir, app, lines) };
+    const { app, lines, maxBytes, cursors } = input as { app: string; lines: number; maxBytes: number; cursors?: Record<string, LogCursor> };
+    // A follower's cursors are keyed by inventory name: this host's is the one its own name picks.
+    const cursor = self && cursors ? cursors[self.name] : undefined;
+    answer = (await import('./logs.ts')).readLog(ctx.config.logDir, app, { lines, maxBytes }, cursor);
   } else answer = await (await import('./entry.ts')).editApp(ctx, verb, (input as { app: string }).app);
   return schema.answer.parse(answer);
 }
