@@ -10,7 +10,9 @@ export async function adhoc(target: RunTarget, call: AdhocCall): Promise<RunOutc
   const log = process.env.VZ_ANSIBLE_LOG;
   if (log) {
     const argv = (call.args as { argv?: string[] } | undefined)?.argv;
-    appendFileSync(log, `${call.module}${argv ? ` ${argv.slice(1, 3).join(' ')}` : ''}\n`);
+    // A host verb is "runch.cjs host VERB"; a script ("sh -c SCRIPT NAME", the nodes probe) goes by its $0 name.
+    const what = argv?.[1] === '-c' ? argv.slice(3, 4) : argv?.slice(1, 3);
+    appendFileSync(log, `${call.module}${what ? ` ${what.join(' ')}` : ''}\n`);
   }
   return runAdhoc(target, call);
 }

@@ -26,6 +26,8 @@ export interface LabHostInfo {
   port: number;
   pid?: number;
   initPid?: number;
+  /** A host as a vendor hands it over, for newnode (not in the inventory until then). */
+  fresh?: boolean;
 }
 
 export interface TestLab {
