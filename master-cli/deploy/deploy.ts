@@ -12,6 +12,7 @@ import { collectStatus } from '../app/status.ts';
 import { pack } from '../../image/pack.ts';
 import { loadInventory } from '../inventory/load.ts';
 import { buildForDeploy, type DeployBuild } from './build.ts';
+import { askedOf, initMatters, probeInits, refuseWhatInitsCannotHonour } from './init-check.ts';
 import { type Manifest, manifestSchema } from './manifest.ts';
 import { place } from './placement.ts';
 import { readRecord, writeRecord } from './record.ts';
@@ -85,6 +86,10 @@ export async function deploy(target: RunTarget, manifest: Manifest, onStep?: Ste
     // (~0.5 s of python) and the image's hash overlap the round trip instead of adding to it.
     const statusRun = collectStatus(target, undefined, manifest.app, { runch: true });
     statusRun.catch(() => undefined); // awaited below; a refusal meanwhile must not leave it unhandled
+    // Each host's init, only when the manifest asks what some init refuses: the nodes probe, beside the status.
+    const asked = askedOf(restartOf(manifest.restart, manifest.schedule), manifest.restart, manifest.schedule);
+    const initsRun = initMatters(asked) ? probeInits(target) : Promise.resolve(new Map<string, string>());
+    initsRun.catch(() => undefined);
     const { image, build } = imageOverride ? { image: imageOverride, build: undefined } : await imageOf(manifest, target.stateDir, onBuild);
     const wanted = await wantedOf(manifest, image);
     const inventory = loadInventory(target.inventory);
@@ -100,12 +105,9 @@ export async function deploy(target: RunTarget, manifest: Manifest, onStep?: Ste
     const hosts = inventory.hosts.map((h) => ({ name: h.name, vendor: vendorOf(h.groups, manifest.spread), reachable: reachable.has(h.name) }));
     const plan = place(hosts, running, manifest.replicas);
     const targets = [...plan.keep, ...plan.add];
-    // Fields init mode cannot honour are refused before any host changes (the host would refuse them too).
-    const initHosts = targets.filter((h) => (modes.get(h) ?? 'init') === 'init');
-    if (initHosts.length > 0 && (manifest.schedule !== undefined || wanted.restart.policy === 'on-failure')) {
-      const field = manifest.schedule !== undefined ? `schedule "${manifest.schedule}"` : `restart "${manifest.restart}"`;
-      throw new VzError('invalid-config', `${field} needs supervisor mode, and ${initHosts.join(', ')} run${initHosts.length === 1 ? 's' : ''} in init mode: set vz_mode: supervisor for ${initHosts.length === 1 ? 'it' : 'them'} in the inventory (or drop the field)`);
-    }
+    // What a target init-mode host's init cannot honour is refused before any host changes, from the policy table
+    // the hosts refuse from (systemd runs on-failure and schedules natively; sysvinit, busybox and OpenRC do not).
+    refuseWhatInitsCannotHonour(targets, modes, await initsRun, asked);
     const notes: string[] = [];
     for (const host of plan.lost) notes.push(`${host} is unreachable: its replica is rescheduled`);
     if (plan.unplaced > 0) notes.push(`${plan.unplaced} replica(s) found no reachable host`);
