@@ -11,6 +11,8 @@ import type { Launcher } from './process-field.ts';
 import { checkReloadable, reloadInit, startService, stopService } from './reload.ts';
 import { commitStaged, finishStaged, rollbackStaged, type Staged, stageChanges } from './stage.ts';
 import { stopContainer } from './stop.ts';
+import { findCrond, readCrontab, tellCrond } from './openrc/crond.ts';
+import { hostBinary } from '../runch/container/hostbin.ts';
 
 export interface ApplyOptions {
   init: InitSystem;
@@ -54,7 +56,19 @@ export function readCurrent(dialect: Dialect): Current {
       if (text !== undefined) files.set(name, text);
     }
   }
-  return { inittab: readText(INITTAB), dir: files };
+  return { inittab: readText(INITTAB), dir: files, ...(dialect === 'openrc' ? { cron: readCron() } : {}) };
+}
+
+/** OpenRC's schedules go to the host's crond: which one runs, root's crontab, and flock for the no-overlap lock. */
+function readCron(): NonNullable<Current['cron']> {
+  const found = findCrond();
+  let flock = '';
+  try {
+    flock = hostBinary('flock');
+  } catch {
+    // refused by the plan only when a schedule needs it
+  }
+  return { found, crontab: readCrontab(found), flock };
 }
 
 /** A read-only /etc must fail before the first write, never half-way. */
@@ -134,7 +148,15 @@ export async function applyTable(options: ApplyOptions): Promise<ApplyResult> {
     // The unit opens the log itself (StandardOutput=append:): its directory must be there before the first start.
     mkdirSync(options.launcher.logDir ?? DEFAULT_LOG_DIR, { recursive: true });
     for (const id of plan.stop) await stopService(options.init, id);
-    await startServices(options, await commit(options, plan.changes, true), plan.start);
+    const staged = await commit(options, plan.changes, true);
+    if (dialect === 'openrc') {
+      const crontab = plan.changes.find((c) => !c.path.startsWith(`${DIRS.openrc}/`));
+      if (crontab) tellCrond(crontab);
+      // A schedule's run still going when its line went is crond's child, not OpenRC's: vz stops it (a stopped
+      // service's container is already gone: nothing to do for those).
+      await stopAll(options, plan.stop);
+    }
+    await startServices(options, staged, plan.start);
     return { plan: final, diff, reloaded: true };
   }
   const changed = plan.stop.filter((id) => plan.start.includes(id));

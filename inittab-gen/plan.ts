@@ -7,6 +7,7 @@ import { foreignUses, parseInittab } from './inittab-text.ts';
 import { type Launcher, processField, processWords } from './process-field.ts';
 import { busyboxBlockLines, idsInBlock, sysvinitBlockLines, sysvinitTabFile } from './render-inittab.ts';
 import { openrcService, systemdTimer, systemdUnit } from './render-units.ts';
+import { cronLines, type CrondFound, type Crontab, noCrond, renderCrontab } from './openrc/crontab.ts';
 
 /** How vz writes into this host's init: chosen by detect.ts, or forced with --init. */
 export type Dialect = 'sysvinit-dir' | 'sysvinit-block' | 'busybox' | 'systemd' | 'openrc';
@@ -43,6 +44,8 @@ export interface Current {
   inittab?: string;
   /** name -> content, for the dialect's directory. */
   dir: Map<string, string>;
+  /** OpenRC: the host's cron daemon, root's crontab (openrc/crond.ts) and flock's path, for schedules. */
+  cron?: { found: CrondFound; crontab?: Crontab; flock: string };
 }
 
 export interface Change {
@@ -70,6 +73,34 @@ function checkUnique(entries: InitEntry[]): void {
   }
 }
 
+/**
+ * OpenRC: the schedules as lines in vz's block of root's crontab (openrc/crontab.ts), for the crond that runs here;
+ * a schedule with no busybox crond running is refused in one line, nothing written.
+ */
+function planCrontab(entries: InitEntry[], current: Current, launcher: Launcher, changes: Change[], before: Map<string, string>, after: Map<string, string>): void {
+  const scheduled = entries.filter((e) => e.action === 'cron');
+  const cron = current.cron;
+  if (scheduled.length > 0 && cron?.found.kind !== 'busybox') throw noCrond(scheduled[0], cron?.found ?? { kind: 'none' });
+  if (scheduled.length > 0 && !cron!.flock) throw new VzError('not-found', `schedule of "${scheduled[0].id}": flock (util-linux) is missing, and it keeps two runs from overlapping: install util-linux`);
+  const crontab = cron?.crontab;
+  if (!crontab) return;
+  const lines: string[] = [];
+  for (const entry of scheduled) {
+    const own = cronLines(entry, processWords(entry.id, launcher), cron!.flock);
+    lines.push(...own);
+    after.set(entry.id, own.join('\n'));
+  }
+  const old = crontab.text === undefined ? [] : (splitBlock(crontab.text, crontab.path)?.block ?? []);
+  for (const id of idsInBlock(old)) {
+    const at = old.indexOf(`# vz: ${id}`);
+    before.set(id, [old[at], old[at + 1] ?? ''].join('\n'));
+  }
+  const next = renderCrontab(crontab, lines);
+  if (next === (crontab.text ?? '')) return;
+  // A crontab that held only vz's block goes with it: the file is as it was before vz's first schedule (none).
+  changes.push({ path: crontab.path, before: crontab.text, after: next === '' ? undefined : next, mode: 0o600 });
+}
+
 const active = (entry: InitEntry) => entry.action === 'respawn' || entry.action === 'once';
 
 /** Pure: the files this dialect should hold for these entries, against what is there now. */
@@ -78,8 +109,8 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
   const changes: Change[] = [];
   const before = new Map<string, string>(); // id -> active rendering now
   const after = new Map<string, string>(); // id -> active rendering wanted
-  // systemd renders a cron entry as a timer; the other inits have no clock.
-  const skipped = dialect === 'systemd' ? [] : entries.filter((e) => e.action === 'cron').map((e) => e.id);
+  // systemd renders a cron entry as a timer, OpenRC as a line for the host's crond; the other inits have no clock.
+  const skipped = dialect === 'systemd' || dialect === 'openrc' ? [] : entries.filter((e) => e.action === 'cron').map((e) => e.id);
   const inittab = current.inittab;
 
   if (dialect === 'busybox' || dialect === 'sysvinit-block') {
@@ -160,6 +191,7 @@ export function planApply(dialect: Dialect, entries: InitEntry[], current: Curre
       const old = current.dir.get(path.slice(dir.length + 1));
       if (old !== text) changes.push({ path, before: old, after: text, mode: dialect === 'openrc' ? 0o755 : 0o644 });
     }
+    if (dialect === 'openrc') planCrontab(entries, current, launcher, changes, before, after);
   }
   const stop = [...before].filter(([id, text]) => after.get(id) !== text).map(([id]) => id);
   const start = [...after].filter(([id, text]) => before.get(id) !== text).map(([id]) => id);

@@ -38,7 +38,8 @@ export async function startService(init: InitSystem, id: string): Promise<void> 
     const unit = existsSync(`/etc/systemd/system/vz-${id}.timer`) ? `vz-${id}.timer` : `vz-${id}.service`;
     await execa('systemctl', ['enable', '--now', unit], { timeout: 60_000, stdin: 'ignore' });
   }
-  else if (init.kind === 'openrc') {
+  // A schedule has no service: the host's crond starts its launcher (openrc/crontab.ts).
+  else if (init.kind === 'openrc' && existsSync(`/etc/init.d/vz-${id}`)) {
     await execa('rc-update', ['add', `vz-${id}`, 'default'], { timeout: 60_000, stdin: 'ignore' });
     await execa('rc-service', [`vz-${id}`, 'start'], { timeout: 60_000, stdin: 'ignore' });
   }

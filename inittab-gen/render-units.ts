@@ -3,6 +3,7 @@ import { parseSignal } from '../base/signals.ts';
 import { DEFAULT_POLICY, type PolicyConfig } from '../supervisor/policy/index.ts';
 import type { InitEntry } from './entry.ts';
 import { cronToOnCalendar } from './systemd/calendar.ts';
+import { INIT_WINDOW_MS, MAX_SPAWNS_IN_WINDOW } from './tally.ts';
 
 /** What a unit or service needs beyond the entry: the words init runs (process-field.ts) and the container's log. */
 export interface UnitInput {
@@ -20,15 +21,24 @@ function unitWord(word: string, field: string): string {
   return word.replaceAll('%', '%%');
 }
 
+/**
+ * The bound on a restart loop that never reaches the launcher's backoff. RestartSec=0 lets the launcher decide every
+ * delay, and the launcher starts at most MAX_SPAWNS_IN_WINDOW times in any INIT_WINDOW_MS (tally.ts), so systemd's
+ * limit, two starts above that, never fights it. A launcher that fails before it can wait (no state directory, a
+ * full disk) would otherwise be respawned at once forever: systemd stops it after this burst ("start-limit-hit",
+ * shown by vzmaster status; a start resets it).
+ */
+export const SPIN_LIMIT = { intervalSec: INIT_WINDOW_MS / 1000, burst: MAX_SPAWNS_IN_WINDOW + 2 };
+
 /** systemd's restart policy and start limit for the entry's restart policy (policy-table.ts says why each). */
 function systemdRestart(entry: InitEntry): { restart: string; interval: string; burst?: number } {
   // A scheduled run is started by its timer; a run that is still going is not started again (no overlap).
   if (entry.action === 'once' || entry.action === 'cron') return { restart: 'no', interval: '0' };
+  const spin = { interval: String(SPIN_LIMIT.intervalSec), burst: SPIN_LIMIT.burst };
   if (entry.restart === 'on-failure')
     // N restarts are N+1 starts; an infinite interval never forgets them (systemctl start resets: reset-failed).
-    return entry.restartMax === undefined ? { restart: 'on-failure', interval: '0' } : { restart: 'on-failure', interval: 'infinity', burst: entry.restartMax + 1 };
-  // The launcher's backoff spaces quick exits (as under every init): systemd must never give up first.
-  return { restart: 'always', interval: '0' };
+    return entry.restartMax === undefined ? { restart: 'on-failure', ...spin } : { restart: 'on-failure', interval: 'infinity', burst: entry.restartMax + 1 };
+  return { restart: 'always', ...spin };
 }
 
 /**

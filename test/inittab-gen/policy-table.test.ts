@@ -9,6 +9,7 @@ import { FEATURES, POLICY_TABLE, policyTableMarkdown, TABLE_INITS } from '../../
 import { entrySpec } from '../../runch/host/apply.ts';
 import { parseShow } from '../../inittab-gen/systemd-status.ts';
 import { cronToOnCalendar } from '../../inittab-gen/systemd/calendar.ts';
+import type { CrondFound } from '../../inittab-gen/openrc/crontab.ts';
 import { RUNCH, runch, scratch } from '../helpers/fixtures.ts';
 
 const launcher = { node: process.execPath, runch: RUNCH };
@@ -27,7 +28,8 @@ t.test('the docs hold the table as the code has it', async (t) => {
 
 t.test('host apply refuses from the table, in one line naming the fix; systemd takes on-failure', async (t) => {
   t.throws(() => entrySpec('/b', { policy: 'on-failure', max: 3 }, undefined, 'init', () => 'openrc'), /^restart "on-failure:3" needs supervisor mode on OpenRC \(supervise-daemon respawns on every exit, whatever its code\): set vz_mode: supervisor for this host, or use restart: always$/);
-  t.throws(() => entrySpec('/b', { policy: 'always' }, '*/5 * * * *', 'init', () => 'openrc'), /^schedule "\*\/5 \* \* \* \*" needs supervisor mode on OpenRC/);
+  t.throws(() => entrySpec('/b', { policy: 'always' }, '*/5 * * * *', 'init', () => 'busybox'), /^schedule "\*\/5 \* \* \* \*" needs supervisor mode on a busybox init \(it has no clock\)/);
+  t.equal(entrySpec('/b', { policy: 'always' }, '*/5 * * * *', 'init', () => 'openrc').schedule, '*/5 * * * *', "OpenRC: the host's crond (judged by the apply)");
   t.equal(entrySpec('/b', { policy: 'always' }, '*/5 * * * *', 'init', () => 'systemd').schedule, '*/5 * * * *', 'systemd: a timer');
   t.same(entrySpec('/b', { policy: 'on-failure', max: 3 }, undefined, 'init', () => 'systemd'), { bundle: '/b', once: false, schedule: undefined, restart: 'on-failure', restartMax: 3 });
   t.same(entrySpec('/b', { policy: 'no' }, undefined, 'init', () => 'systemd').once, true);
@@ -35,10 +37,11 @@ t.test('host apply refuses from the table, in one line naming the fix; systemd t
 });
 
 t.test('systemd: the restart policy as systemd options', async (t) => {
-  t.match(unit({}), /StartLimitIntervalSec=0\n[\s\S]*Restart=always\n/);
+  // issue 13: a launcher that fails before its backoff cannot spin; the launcher's 8 starts in 120 s stay under it.
+  t.match(unit({}), /StartLimitIntervalSec=120\nStartLimitBurst=10\n[\s\S]*Restart=always\nRestartSec=0ms\n/);
   const three = unit({ restart: 'on-failure', restartMax: 3 });
   t.match(three, /StartLimitIntervalSec=infinity\nStartLimitBurst=4\n[\s\S]*Restart=on-failure\n/, 'on-failure:3: 4 starts, never forgotten');
-  t.match(unit({ restart: 'on-failure' }), /StartLimitIntervalSec=0\n[\s\S]*Restart=on-failure\n/);
+  t.match(unit({ restart: 'on-failure' }), /StartLimitIntervalSec=120\nStartLimitBurst=10\n[\s\S]*Restart=on-failure\n/);
   t.match(unit({ action: 'once' }), /Restart=no\n/);
   t.match(unit({ stopSignal: 'QUIT', stopTimeoutMs: 2500 }), /KillSignal=SIGQUIT\nTimeoutStopSec=3\nKillMode=mixed\n/);
   t.match(unit({}), /StandardOutput=append:\/var\/log\/vz\/web1\.log\nStandardError=append:\/var\/log\/vz\/web1\.log\n/, "vz's log file");
@@ -75,4 +78,28 @@ t.test('cron to OnCalendar: exact forms, the rest refused in one line', async (t
   t.match(timer[0].after, /Restart=no\n/);
   t.notMatch(timer[0].after, /\[Install\]/, 'the service is started by its timer only');
   t.match(timer[1].after, /OnCalendar=\*-\*-\* \*:00\/5:00\nAccuracySec=1s\nUnit=vz-job\.service\n/);
+});
+
+t.test('OpenRC: a schedule is a flock -n line in vz\'s block of root\'s crontab; foreign bytes kept; no crond, refused', async (t) => {
+  const job = initEntrySchema.parse({ id: 'job', bundle: '/srv/job', action: 'cron', schedule: '*/5 * * * *' });
+  const busybox: CrondFound = { kind: 'busybox', crond: { pid: 7, dir: '/etc/crontabs' } };
+  const foreign = '# m h dom mon dow command\n0 4 * * * /etc/periodic/daily  \t\xe9'; // no last newline
+  const plan = (entries: typeof job[], text: string | undefined, found: CrondFound = busybox) =>
+    planApply('openrc', entries, { dir: new Map(), cron: { found, crontab: { path: '/etc/crontabs/root', text }, flock: '/usr/bin/flock' } }, { ...launcher, launchers: '/var/lib/vz/launch' });
+  const added = plan([job], foreign);
+  t.same(added.changes.map((c) => [c.path, c.mode]), [['/etc/crontabs/root', 0o600]], 'no service file: only the crontab');
+  t.same(added.start, ['job']);
+  const text = added.changes[0].after!;
+  t.ok(text.startsWith(`${foreign}\n# BEGIN vz managed block`), 'every foreign byte first, as it was');
+  t.match(text, /\n# vz: job\n\*\/5 \* \* \* \* \/usr\/bin\/flock -n \/run\/vz-job\.cron\.lock \/var\/lib\/vz\/launch\/job\n# END vz managed block\n$/);
+  const removed = plan([], text);
+  t.equal(removed.changes[0].after, foreign, 'removal gives the crontab back byte for byte');
+  t.same(removed.stop, ['job'], 'a run still going is stopped');
+  t.equal(plan([], added.changes[0].after!.slice(foreign.length + 1), busybox).changes[0].after, undefined, 'a crontab that held only vz\'s block goes');
+  t.same(plan([job], text).changes, [], 'idempotent');
+  t.throws(() => plan([job], foreign, { kind: 'none' }), /^schedule "\*\/5 \* \* \* \*" of "job" needs a running crond on OpenRC, and none runs: start busybox crond from the default runlevel \(rc-update add crond default; rc-service crond start\), or set vz_mode: supervisor for this host$/);
+  t.throws(() => plan([job], foreign, { kind: 'other', pid: 9, binary: '/usr/sbin/cron' }), /the cron daemon running here \(pid 9, \/usr\/sbin\/cron\) is another one vz does not write for/);
+  for (const [schedule, why] of [['*/2 * * * * *', /cron counts minutes, not seconds/], ['0 0 * * 7', /day of the week "7"/], ['0 0 * JAN *', /month "JAN"/], ['5/10 * * * *', /minute "5\/10"/]] as const)
+    t.throws(() => plan([{ ...job, schedule }], foreign), why, schedule);
+  t.equal(plan([{ ...job, schedule: '0-30/10 3,4 1-15 * 1-5' }], undefined).changes.length, 1, 'ranges, lists and steps as busybox crond reads them');
 });
