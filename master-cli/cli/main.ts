@@ -11,6 +11,7 @@ const verbs: Record<string, () => Promise<Command>> = {
   kill: async () => (await import('./stop.ts')).kill,
   status: async () => (await import('./status.ts')).status,
   logs: async () => (await import('./logs.ts')).logs,
+  top: async () => (await import('./top.ts')).top,
   deploy: async () => (await import('./deploy.ts')).deployVerb,
   rollback: async () => (await import('./deploy.ts')).rollbackVerb,
   newnode: async () => (await import('./newnode.ts')).newnode,

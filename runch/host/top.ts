@@ -144,12 +144,21 @@ export async function hostTop(ctx: HostContext, request: { app?: string; sampleM
       fds += openFds(pid);
       processes++;
     }
-    const restarts = units ? (units.get(row.id) ?? 0) : (readTally(ctx.host.store, row.id)?.policy.restarts ?? 0);
+    const restarts = units ? (units.get(row.id) ?? 0) : initRestarts(ctx, row.id);
     const top: AppTop = { ...row, restarts, cpuPct: round((ticks / TICKS_PER_S / elapsedS) * 100), rssBytes: rss, fds, processes };
     if (row.pid && row.since) top.uptimeS = Math.max(0, Math.round((now - Date.parse(row.since)) / 1000));
     return top;
   });
   return { ok: true, mode: supervised ? 'supervisor' : 'init', host, apps };
+}
+
+/**
+ * Init mode's restarts: init respawns without counting, and the tally keeps only the recent spawns (two start-limit
+ * windows, at most 16), so this is the restarts among them, or the tally's own count where a runch wrote one.
+ */
+function initRestarts(ctx: HostContext, id: string): number {
+  const tally = readTally(ctx.host.store, id);
+  return tally ? Math.max(tally.policy.restarts, tally.spawns.length - 1) : 0;
 }
 
 function round(value: number): number {
