@@ -21,7 +21,18 @@ const UNAME_NAMES: Record<string, string[]> = {
   ppc64le: ['ppc64le'],
   ppc64: ['ppc64le'],
   s390x: ['s390x'],
+  // 32-bit x86: process.arch says ia32, Node's (unofficial) release tarballs say x86; the kernel says i686 (or i386/i586).
+  ia32: ['i686', 'i586', 'i386'],
+  x86: ['i686', 'i586', 'i386'],
 };
+
+/** The suffix of Node's linux tarball for a `uname -m`, for the hint in a refusal. */
+function tarballArch(unameArch: string): string {
+  if (unameArch === 'x86_64') return 'x64';
+  if (/^i[3-6]86$/.test(unameArch)) return 'x86';
+  if (unameArch === 'aarch64') return 'arm64';
+  return unameArch;
+}
 
 function archMatches(nodeArch: string, unameArch: string): boolean {
   return (UNAME_NAMES[nodeArch] ?? [nodeArch]).includes(unameArch);
@@ -41,18 +52,22 @@ const RELEASE_NAME = /^node-(v\d+\.\d+\.\d+)-linux-([a-z0-9]+)\.tar\.(gz|xz)$/;
  * internet's Node mirrors, and the master already runs a Node vz supports; a host of another architecture needs
  * Node's own release tarball for it (--node-dist).
  */
-export async function nodeDistFor(hostArch: string, options: { distFile?: string; cacheDir: string }): Promise<NodeDist> {
+export async function nodeDistFor(hostArch: string, options: { distFile?: string; cacheDir: string; hostNode?: string }): Promise<NodeDist> {
   if (options.distFile) {
     const match = RELEASE_NAME.exec(basename(options.distFile));
     if (!match) throw new VzError('usage', `--node-dist ${JSON.stringify(options.distFile)} is not named like Node's release tarballs (node-v24.11.1-linux-x64.tar.xz)`);
     if (!existsSync(options.distFile)) throw new VzError('not-found', `--node-dist ${options.distFile} does not exist`);
     const [, version, arch] = match;
     if (!nodeIsRecentEnough(version)) throw new VzError('usage', `--node-dist ${basename(options.distFile)} is Node ${version}: vz needs 18.19 or later`);
-    if (!archMatches(arch, hostArch)) throw new VzError('usage', `--node-dist ${basename(options.distFile)} is for ${arch}, the host is ${hostArch}: use the linux-${hostArch === 'x86_64' ? 'x64' : hostArch} tarball`);
+    if (!archMatches(arch, hostArch)) throw new VzError('usage', `--node-dist ${basename(options.distFile)} is for ${arch}, the host is ${hostArch}: use the linux-${tarballArch(hostArch)} tarball`);
     return { file: options.distFile, version, stripComponents: 1 };
   }
-  if (!archMatches(process.arch, hostArch))
-    throw new VzError('usage', `the host is ${hostArch} and this vzmaster's Node is ${process.arch}: pass --node-dist with Node's linux tarball for ${hostArch}`);
+  if (!archMatches(process.arch, hostArch)) {
+    // Node has no official 32-bit x86 build: there, the distribution's nodejs (Debian 12's is 18.19+) is the way.
+    const found = options.hostNode === undefined || options.hostNode === 'none' ? 'no Node' : `Node ${options.hostNode}`;
+    const distro = tarballArch(hostArch) === 'x86' ? "install the distribution's nodejs there (Debian 12: apt-get install nodejs) or " : '';
+    throw new VzError('usage', `the host is ${hostArch} with ${found} (vz needs 18.19 or later) and this vzmaster's Node is ${process.arch}: ${distro}pass --node-dist with Node's linux-${tarballArch(hostArch)} tarball`);
+  }
   return { file: await ownNodeArchive(options.cacheDir), version: process.version, stripComponents: 0 };
 }
 

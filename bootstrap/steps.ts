@@ -131,7 +131,7 @@ async function ensureNode(user: Stage, options: BootstrapOptions<HostFacts>): Pr
   const look = parseFirstLook(String(result.result.stdout ?? ''));
   if (!look) throw new VzError('system', `newnode ${options.address}: the host's first look printed nothing vzmaster can read`);
   if (nodeIsRecentEnough(look.node)) return undefined;
-  const dist = await nodeDistFor(look.arch, { distFile: options.nodeDist, cacheDir: options.cacheDir });
+  const dist = await nodeDistFor(look.arch, { distFile: options.nodeDist, cacheDir: options.cacheDir, hostNode: look.node });
   await user.run('node', { module: 'unarchive', args: { src: dist.file, dest: HOST_NODE_PREFIX, extra_opts: [`--strip-components=${dist.stripComponents}`] } });
   return dist.version;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { VzError } from '../../base/errors.ts';
@@ -114,4 +114,46 @@ export async function ensureTree(name: string, log: (line: string) => void = (li
     renameSync(building, path);
     return path;
   }, 30 * 60_000);
+}
+
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/**
+ * One Debian package of a tree's release and architecture, as its .deb, fetched once into the trees dir
+ * (debs/<tree>/): what a test puts into a bundle for such a host (an i386 busybox-static for the i386 host). Why a
+ * private APT setup (its own sources, lists and cache, the tree's architecture): the machine's own sources, lists
+ * and dpkg architectures stay untouched, and a cached tree is never changed under the labs that share it.
+ */
+export async function ensureTreeDeb(name: string, pkg: string, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<string> {
+  if (!PACKAGE_NAME.test(pkg)) throw new VzError('usage', `package ${JSON.stringify(pkg)} is not a Debian package name`);
+  const [release, arch] = name.split('-');
+  const dir = join(treesDir(), 'debs', name);
+  const cached = () => readdirSync(dir).find((f) => f.startsWith(`${pkg}_`) && (f.endsWith(`_${arch}.deb`) || f.endsWith('_all.deb')));
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const found = cached();
+  if (found) return join(dir, found);
+  return withLock(join(dir, `.${pkg}`), `the ${pkg} package of ${name}`, async () => {
+    const again = cached();
+    if (again) return join(dir, again);
+    log(`vzmaster lab: fetching ${pkg} (${release}, ${arch}) once, cached in ${dir}`);
+    const apt = join(dir, `.apt-${process.pid}`);
+    try {
+      mkdirSync(join(apt, 'lists', 'partial'), { recursive: true });
+      mkdirSync(join(apt, 'cache', 'archives', 'partial'), { recursive: true });
+      writeFileSync(join(apt, 'sources.list'), `deb [arch=${arch} signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${debianMirror()} ${release} main\n`);
+      const options = [
+        `Dir::Etc::sourcelist=${join(apt, 'sources.list')}`, 'Dir::Etc::sourceparts=-', `Dir::State::Lists=${join(apt, 'lists')}`,
+        `Dir::Cache=${join(apt, 'cache')}`, 'Dir::State::status=/dev/null', `APT::Architecture=${arch}`, `APT::Architectures::=${arch}`, 'APT::Sandbox::User=root',
+      ].flatMap((o) => ['-o', o]);
+      const update = await execa('apt-get', [...options, '-qq', 'update'], { stdin: 'ignore', reject: false, all: true });
+      if (update.exitCode !== 0) throw new VzError('system', `fetching ${pkg} for ${name}: apt-get update failed: ${String(update.all).trim().split('\n').slice(-1)[0]}`);
+      const download = await execa('apt-get', [...options, '-qq', 'download', `${pkg}:${arch}`], { cwd: apt, stdin: 'ignore', reject: false, all: true });
+      const deb = readdirSync(apt).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
+      if (download.exitCode !== 0 || !deb) throw new VzError('system', `fetching ${pkg} for ${name}: apt-get download failed: ${String(download.all).trim().split('\n').slice(-1)[0]}`);
+      renameSync(join(apt, deb), join(dir, deb));
+      return join(dir, deb);
+    } finally {
+      rmSync(apt, { recursive: true, force: true });
+    }
+  }, 5 * 60_000);
 }
