@@ -7,6 +7,7 @@ const verbs: Record<string, () => Promise<Command>> = {
   create: async () => (await import('./create.ts')).create,
   start: async () => (await import('./start.ts')).start,
   run: async () => (await import('./run.ts')).run,
+  exec: async () => (await import('./exec.ts')).exec,
   state: async () => (await import('./state.ts')).state,
   kill: async () => (await import('./kill.ts')).kill,
   delete: async () => (await import('./delete.ts')).del,
@@ -79,7 +80,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const { parseVerb } = await import('./command.ts');
-    const { values, positionals } = parseVerb(command, rest);
+    const { runcFlags } = await import('./runc-flags.ts');
+    const { values, positionals } = parseVerb(command, runcFlags(verb, rest));
     const { StateStore } = await import('../state/store.ts');
     return await command.run({ values, positionals, globals, store: new StateStore(globals.root) });
   } catch (error) {

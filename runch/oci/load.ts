@@ -1,12 +1,12 @@
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, type Stats, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as z from 'zod';
 import { VzError } from '../../base/errors.ts';
 import { findProgram, resolveInRoot } from '../container/paths.ts';
 import { ignoredFields } from './ignored.ts';
 import { type PlannedLink, type PlannedMount, planMounts } from './mount-plan.ts';
 export type { PlannedLink, PlannedMount } from './mount-plan.ts';
-import { type BundleConfig, bundleConfigSchema, type OciHooks, type OciProcess, type Rlimit } from './schema.ts';
+import { type BundleConfig, bundleConfigSchema, type OciHooks, type OciProcess, processSchema, type Rlimit } from './schema.ts';
 
 /** What runs: config.json's `process`, checked against the rootfs. */
 export interface ProcessSpec {
@@ -43,13 +43,13 @@ export interface ContainerSpec extends ProcessSpec {
 }
 
 /** Why: one message naming the field, the value received and the fix; zod's own list is too long for a CLI. */
-function describeIssue(error: z.ZodError, raw: unknown): string {
+function describeIssue(error: z.ZodError, raw: unknown, file = 'config.json'): string {
   const issue = error.issues[0];
   const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
   let value: unknown = raw;
   for (const key of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   const got = value === undefined ? 'it is missing' : `got ${JSON.stringify(value)?.slice(0, 60)}`;
-  return `config.json: ${path || '(top level)'}: ${issue.message} (${got}); fix it in config.json`;
+  return `${file}: ${path || '(top level)'}: ${issue.message} (${got}); fix it in ${file}`;
 }
 
 export function parseConfig(text: string): { config: BundleConfig; raw: Record<string, unknown> } {
@@ -119,10 +119,13 @@ function rootfsOf(bundle: string, rootPath: string): string {
   } catch {
     throw new VzError('not-found', `root.path "${rootPath}" does not exist in bundle ${bundle}: create the rootfs there`);
   }
-  // "." (the bundle itself is the root) is valid and common; only a root outside the bundle is refused.
+  // "." (the bundle itself is the root) is valid and common. An absolute path may be anywhere, as the runtime spec
+  // allows and podman writes it (its storage's directory); a relative one that climbs out of the bundle is refused.
   const inside = relative(bundle, real);
-  if (inside.startsWith('..') || isAbsolute(inside))
-    throw new VzError('invalid-config', `root.path "${rootPath}" is outside the bundle ${bundle}: put the rootfs inside the bundle`);
+  if (!isAbsolute(rootPath) && (inside.startsWith('..') || isAbsolute(inside)))
+    throw new VzError('invalid-config', `root.path "${rootPath}" is outside the bundle ${bundle}: put the rootfs inside the bundle, or give its absolute path`);
+  // The host's own root as a container's: delete would unmount every mount of the host (mounts.ts, unmountUnder).
+  if (real === '/') throw new VzError('invalid-config', `root.path "${rootPath}" is the host's own root "/": give the container a rootfs of its own`);
   if (!statSync(real).isDirectory()) throw new VzError('invalid-config', `root.path "${rootPath}" is not a directory`);
   return real;
 }
@@ -182,4 +185,29 @@ export function loadBundle(bundleArg: string, options: { processOptional?: boole
     annotations: config.annotations ?? {},
     ignored: ignoredFields(raw),
   };
+}
+
+/**
+ * `runch exec --process FILE`: one OCI process object (what podman exec writes), checked as config.json's process is,
+ * against the running container's rootfs. `terminal: true` is refused: runch gives no pseudo-terminal.
+ */
+export function loadProcessFile(path: string, rootfs: string): ProcessSpec {
+  let text: string;
+  try {
+    text = readConfigFile(path, dirname(path));
+  } catch (error) {
+    if (error instanceof VzError && error.code === 'not-found') throw new VzError('not-found', `--process ${path} cannot be opened: give the process JSON file`);
+    throw error;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new VzError('invalid-config', `--process ${path} is not valid JSON (${(error as Error).message}): fix its syntax`);
+  }
+  const parsed = processSchema.safeParse(raw);
+  if (!parsed.success) throw new VzError('invalid-config', describeIssue(parsed.error, raw, path));
+  if (parsed.data.terminal === true)
+    throw new VzError('invalid-config', `${path}: terminal: true asks for a pseudo-terminal, which runch does not give (the program has its caller's stdio): run it without -t`);
+  return processSpec(parsed.data, rootfs);
 }

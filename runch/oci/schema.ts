@@ -97,6 +97,26 @@ export const hooksSchema = z.looseObject({
   poststop: hookList,
 });
 
+/**
+ * A namespace to join (`path`), as podman asks for its network namespace unless `--network host`: runch makes no
+ * namespace but its own mount one, and running the program in the host's network instead of the one asked for would
+ * expose it where its client promised isolation, so it is refused. A namespace to create (no path) stays accepted and
+ * named as ignored (ignored.ts), as for every `runc spec` config.
+ */
+export const namespaceSchema = z.looseObject({
+  type: z.string(),
+  path: z
+    .string()
+    .optional()
+    .refine((path) => path === undefined || path === '', {
+      message:
+        'is a namespace to join, which runch cannot do (a chroot runtime: the host\'s namespaces, a mount namespace of its own): drop it and use the host\'s (podman: --network host, --pid host, --ipc host, --uts host)',
+    }),
+});
+
+/** linux.*: only what runch must check; the rest is kept and named as ignored. */
+const linuxSchema = z.looseObject({ namespaces: z.array(namespaceSchema).optional() });
+
 export const configSchema = z.looseObject({
   ociVersion: z.string().regex(/^\d+\.\d+\.\d+/, { message: 'must be a version such as 1.2.0' }),
   root: z.looseObject({ path: z.string().min(1), readonly: z.boolean().optional() }),
@@ -105,6 +125,7 @@ export const configSchema = z.looseObject({
   mounts: z.array(mountSchema).optional(),
   hooks: hooksSchema.optional(),
   annotations: z.record(z.string(), z.string()).optional(),
+  linux: linuxSchema.optional(),
 });
 
 /**
