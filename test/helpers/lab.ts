@@ -117,9 +117,18 @@ export function listening(address: string, port: number): boolean {
     });
 }
 
-/** A command on a lab host as root, through the lab's own key (the host's console, for checks from inside). */
-export function sshRun(lab: TestLab, host: LabHostInfo, command: string) {
-  return execToFiles('ssh', ['-i', join(lab.dir, 'ssh', 'id_ed25519'), '-p', String(host.port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', `root@${host.address}`, command], { dir: join(lab.dir, '..'), timeout: 30_000 });
+/**
+ * A command on a lab host as root, through the lab's own key (the host's console, for checks from inside). `user`:
+ * log in as that user and run the command through sudo (a host newnode made: root takes no key there, vz does).
+ */
+export function sshRun(lab: TestLab, host: LabHostInfo, command: string, user = 'root') {
+  const remote = user === 'root' ? command : `sudo sh -c ${shellQuote(command)}`;
+  return execToFiles('ssh', ['-i', join(lab.dir, 'ssh', 'id_ed25519'), '-p', String(host.port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', `${user}@${host.address}`, remote], { dir: join(lab.dir, '..'), timeout: 30_000 });
+}
+
+/** One POSIX shell word holding text exactly (for the remote shell ssh hands a command to). */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
 }
 
 /** Mount points anywhere on the machine (every process's mount namespace) that lie in the lab dir. */
