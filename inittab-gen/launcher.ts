@@ -8,6 +8,7 @@ import { loadBundle } from '../runch/oci/load.ts';
 import { OCI_VERSION, type StateStore } from '../runch/state/store.ts';
 import { DEFAULT_POLICY, type PolicyConfig } from '../supervisor/policy/index.ts';
 import { INIT_MODE_ANNOTATION } from './mode.ts';
+import { type OciLaunch, ociLauncherLines, ociLaunchOf } from './launcher-oci.ts';
 import { initPolicy } from './tally.ts';
 
 /**
@@ -43,6 +44,8 @@ export interface LauncherInput {
   stamp: string;
   config: string;
   policy: PolicyConfig;
+  /** A bundle written for runc or crun: the launcher execs the runtime (launcher-oci.ts). */
+  oci?: OciLaunch;
   /** undefined: the bundle did not load; the launcher always hands over to runch (which logs why). */
   compiled?: { container: CompiledContainer; mountNamespace: boolean; rootfs: string; uid: number; gid: number; stateJson: [string, string] };
 }
@@ -176,6 +179,8 @@ export function renderLauncher(input: LauncherInput): string {
       'tally 0 0 0 >"$dir/.stage/respawn" && "$mvbin" -f -- "$dir/.stage/state.json" "$dir/.stage/respawn" "$dir/" || exit 125',
       renderExec(compiled.container),
     );
+  } else if (input.oci) {
+    lines.push(...ociLauncherLines(input.oci));
   } else {
     lines.push('  [ "$delay" -gt 0 ] || wtally', `  ${words.map(shWord).join(' ')} || exit 1`, '  exec /bin/sh "$self" --prepared', 'fi', `${words.map(shWord).join(' ')}; exit 1`);
   }
@@ -218,6 +223,11 @@ export async function compileLauncher(options: CompileOptions): Promise<{ path: 
   let error: Error | undefined;
   try {
     const spec = loadBundle(options.bundle);
+    const oci = ociLaunchOf(spec, store, id);
+    if (oci) {
+      await writeAtomic(path, renderLauncher({ ...options, config, sums, stamp, policy: options.policy ?? DEFAULT_POLICY, oci }), 0o755);
+      return { path };
+    }
     const container = compileContainer(spec, { fstab, mountNamespace: options.mountNamespace });
     const head = `{"ociVersion":${JSON.stringify(OCI_VERSION)},"id":${JSON.stringify(id)},"status":"created",`;
     const tail = [

@@ -4,12 +4,15 @@ import { writeAtomicSync } from '../../base/atomic.ts';
 import { VzError } from '../../base/errors.ts';
 import { type ApplyAnswer, type ApplyRequest, applyRequestSchema, type HostSelf, type Restart } from '../../base/host-contract.ts';
 import { unpack } from '../../image/unpack.ts';
+import { configForRuntime } from '../oci/runtime-config.ts';
+import { runtimeBinary } from '../oci/runtime-program.ts';
 import { type EntrySpec, setEntry } from '../../inittab-gen/manage.ts';
 import { detectInit } from '../../inittab-gen/detect.ts';
 import { modeFile, readMode } from '../../inittab-gen/mode.ts';
 import { refusal, type TableInit } from '../../inittab-gen/policy-table.ts';
 import { readTable } from '../../supervisor/table/index.ts';
 import type { HostContext } from './context.ts';
+import { setHostRuntime } from './config.ts';
 import { waitHealthy } from './health.ts';
 import { appRows } from './status.ts';
 import { ensureVolumes, hostConfigJson, volumesDir } from './volumes.ts';
@@ -62,6 +65,14 @@ function initKind(ctx: HostContext): string | undefined {
   }
 }
 
+/**
+ * The cgroup runc or crun puts an app in (they always make one; runch makes none): vz's subtree, then the host's
+ * inventory name, which keeps apart two hosts of one machine (a lab) running the same app, then the app.
+ */
+export function cgroupsPathOf(app: string, self?: HostSelf): string {
+  return `/vz/${self?.name ?? 'host'}/${app}`;
+}
+
 const VERSION_DIR = /^[0-9a-f-]+$/;
 
 /** Remove an app's older version directories: all but the newest `keep` by mtime, never `current`. */
@@ -91,6 +102,7 @@ export async function applyApp(ctx: HostContext, input: ApplyRequest, self?: Hos
   const bundle = join(appDir, request.version);
   const spec = entrySpec(bundle, request.restart, request.schedule, request.mode, () => initKind(ctx));
   if (request.mode === 'init') refuseInitSwitch(ctx, request.app);
+  if (request.runtime !== 'runch') runtimeBinary(request.runtime); // not installed: refused before anything changes
   const notes: string[] = [];
   let changed = false;
   if (!existsSync(join(bundle, 'rootfs'))) {
@@ -111,7 +123,8 @@ export async function applyApp(ctx: HostContext, input: ApplyRequest, self?: Hos
     notes.push(`volume ${made.join(', ')} made`);
     changed = true;
   }
-  const config = `${JSON.stringify(hostConfigJson(request.config, self, volumesDir(ctx.config, request.app), volumes), null, 2)}\n`;
+  const ownConfig = hostConfigJson(request.config, self, volumesDir(ctx.config, request.app), volumes);
+  const config = `${JSON.stringify(configForRuntime(ownConfig, request.runtime, { cgroupsPath: cgroupsPathOf(request.app, self) }), null, 2)}\n`;
   const configPath = join(bundle, 'config.json');
   if (!existsSync(configPath) || readFileSync(configPath, 'utf8') !== config) {
     writeAtomicSync(configPath, config);
@@ -122,6 +135,11 @@ export async function applyApp(ctx: HostContext, input: ApplyRequest, self?: Hos
   if (outcome.stoppedOld) notes.push('stopped on its old version, started on the new one');
   if (outcome.notStarted) notes.push('the supervisor has not started it yet (is "runch supervise" running?)');
   if (outcome.switched || outcome.stoppedOld || outcome.result.tableChanged || outcome.result.reloaded) changed = true;
+  if (ctx.config.runtime !== request.runtime) {
+    ctx.config = setHostRuntime(ctx.config, request.runtime);
+    notes.push(`runtime: ${request.runtime}`);
+    changed = true;
+  }
   const pruned = prune(appDir, request.version, request.keep);
   if (pruned.length > 0) {
     notes.push(`pruned ${pruned.join(', ')}`);

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeAtomicSync } from '../../base/atomic.ts';
 import { VzError } from '../../base/errors.ts';
-import { DEFAULT_HOST_PATHS, firstIssue, HOST_CONFIG_PATH, type HostConfig, hostConfigSchema } from '../../base/host-contract.ts';
+import { DEFAULT_HOST_PATHS, firstIssue, HOST_CONFIG_PATH, type HostConfig, hostConfigSchema, type Runtime } from '../../base/host-contract.ts';
 
 /** The host config's path: $VZ_HOST_CONFIG (tests, a private copy), else the fixed one every runch looks at. */
 export function hostConfigPath(): string {
@@ -40,6 +40,15 @@ export function currentHostConfig(existing: HostConfig | undefined): HostConfig 
     // keep as given
   }
   return { ...base, bins: { node: process.execPath, runch } };
+}
+
+/** The host config with another runtime (an apply whose vz_runtime changed), written atomically. */
+export function setHostRuntime(config: HostConfig, runtime: Runtime, path = hostConfigPath()): HostConfig {
+  if (config.runtime === runtime) return config;
+  const next = hostConfigSchema.parse({ ...config, runtime });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  writeAtomicSync(path, `${JSON.stringify(next, null, 2)}\n`);
+  return next;
 }
 
 /** Write the host config when it would change; returns whether it did. */

@@ -104,7 +104,7 @@ function images(dir: string): string[] {
 }
 
 export async function hostStatus(ctx: HostContext, request: { app?: string; runch?: boolean }): Promise<StatusAnswer> {
-  const answer: StatusAnswer = { ok: true, mode: readMode(modeFile(ctx.config.table)), images: images(ctx.config.images), apps: appRows(ctx, request.app) };
+  const answer: StatusAnswer = { ok: true, mode: readMode(modeFile(ctx.config.table)), runtime: ctx.config.runtime, images: images(ctx.config.images), apps: appRows(ctx, request.app) };
   if (request.runch) answer.runchSha1 = await runchSha1();
   return answer;
 }

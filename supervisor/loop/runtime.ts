@@ -3,6 +3,7 @@ import { createContainer } from '../../runch/container/create.ts';
 import { deleteContainer } from '../../runch/container/delete.ts';
 import { startContainer } from '../../runch/container/start.ts';
 import { VzError } from '../../base/errors.ts';
+import { bundleRuntime, launchOci } from '../oci-launch.ts';
 import type { ContainerState, StateStore } from '../../runch/state/store.ts';
 
 /** The supervisor's only door into runch: its library, not its command line (no process per operation). */
@@ -22,6 +23,8 @@ export function isInvalid(error: unknown): boolean {
 /** create + start with the log file as stdout and stderr; the container is our child, in its own session. */
 export async function launch(store: StateStore, id: string, bundle: string, logFd: number | 'ignore'): Promise<Launched> {
   if (store.exists(id)) await deleteContainer(store, id, true);
+  const runtime = bundleRuntime(bundle); // a bundle written for runc or crun runs under it (oci-launch.ts)
+  if (runtime !== 'runch') return launchOci(store, id, bundle, runtime, logFd);
   const { child, state } = await createContainer(store, id, { bundle, stdio: ['ignore', logFd, logFd], detached: true });
   try {
     await startContainer(store, id);
