@@ -134,9 +134,16 @@ export const statusRequestSchema = z.object({ app: app.optional(), runch: z.bool
 /**
  * Where a follower stopped reading an app's log: the byte offset in the current file, and the file's first bytes
  * then (base64, at most LOG_HEAD_BYTES). Rotation copies the file to `<app>.log.1` and truncates it, so the inode
- * stays: a shorter file or other first bytes mean it was rotated, and the generation whose head matches holds the rest.
+ * stays: a new `.1`, a shorter file or other first bytes mean it was rotated, and the old file's copy holds the rest.
  */
-export const logCursorSchema = z.object({ offset: z.number().int().min(0), head: z.string().max(200) }).strict();
+export const logCursorSchema = z
+  .object({
+    offset: z.number().int().min(0),
+    head: z.string().max(200),
+    /** `<app>.log.1` then (inode:mtime ns:size): a rotation writes a new one, even when the new file starts alike. */
+    rotated: z.string().max(100).optional(),
+  })
+  .strict();
 export type LogCursor = z.infer<typeof logCursorSchema>;
 export const LOG_HEAD_BYTES = 64;
 
