@@ -1,5 +1,6 @@
 import { VzError } from '../../base/errors.ts';
 import { loadInventory } from '../inventory/load.ts';
+import { hostRuntimes } from '../inventory/runtime.ts';
 
 export type HostMode = 'init' | 'supervisor';
 
@@ -10,6 +11,7 @@ export type HostMode = 'init' | 'supervisor';
  */
 export function hostModes(inventoryFile: string): Map<string, HostMode> {
   const modes = new Map<string, HostMode>();
+  hostRuntimes(inventoryFile); // the other host var a start sends: a bad vz_runtime is refused here too, before anything runs
   for (const host of loadInventory(inventoryFile).hosts) {
     const value = host.vars.vz_mode ?? 'init';
     if (value !== 'init' && value !== 'supervisor')

@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { VzError } from '../../base/errors.ts';
 import { parseRestartPolicy } from '../../base/restart-policy.ts';
-import type { ApplyAnswer, Health, Restart } from '../../base/host-contract.ts';
+import type { ApplyAnswer, Health, Restart, Runtime } from '../../base/host-contract.ts';
 import type { AdhocCall } from '../ansible/argv.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostResult } from '../ansible/result.ts';
-import { byMode, type HostMode } from './host-mode.ts';
+import { hostRuntimes } from '../inventory/runtime.ts';
+import type { HostMode } from './host-mode.ts';
 import { hostCall, hostReply, settleFromAnswer } from './host-command.ts';
 import { HOST_IMAGES, HOST_RUNCH } from './host-paths.ts';
 import { runchArtifact } from './runch-artifact.ts';
@@ -90,6 +91,8 @@ export interface StartOptions {
   volumes?: Record<string, string>;
   /** Each host's mode (host-mode.ts). */
   modes: Map<string, HostMode>;
+  /** Each host's runtime (inventory/runtime.ts); read from the run's inventory when not given. */
+  runtimes?: Map<string, Runtime>;
 }
 
 /**
@@ -97,8 +100,24 @@ export interface StartOptions {
  * Why the config too: init's line and the table name only the bundle directory, so an env-only change written into
  * the running version's directory would never restart the app; a new directory restarts it like any new version.
  */
-export function versionName(imageDigestHex: string, config: Record<string, unknown>): string {
-  return `${imageDigestHex.slice(0, 16)}-${createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 8)}`;
+export function versionName(imageDigestHex: string, config: Record<string, unknown>, runtime: Runtime = 'runch'): string {
+  // The runtime is part of what the host writes (its config.json): another runtime is another version, restarted.
+  const named = runtime === 'runch' ? JSON.stringify(config) : `${runtime}\0${JSON.stringify(config)}`;
+  return `${imageDigestHex.slice(0, 16)}-${createHash('sha256').update(named).digest('hex').slice(0, 8)}`;
+}
+
+/** Hosts grouped by mode and runtime, each group in the order given: one apply call per group (usually one). */
+function byModeAndRuntime(hosts: string[], modes: Map<string, HostMode>, runtimes: Map<string, Runtime>): { mode: HostMode; runtime: Runtime; hosts: string[] }[] {
+  const groups = new Map<string, { mode: HostMode; runtime: Runtime; hosts: string[] }>();
+  for (const host of hosts) {
+    const mode = modes.get(host) ?? 'init';
+    const runtime = runtimes.get(host) ?? 'runch';
+    const key = `${mode}/${runtime}`;
+    const group = groups.get(key) ?? { mode, runtime, hosts: [] };
+    group.hosts.push(host);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }
 
 /**
@@ -113,7 +132,7 @@ export function restartOf(text: string, schedule?: string, label = 'restart'): R
 }
 
 /**
- * Run the app on the run's hosts: ONE `runch host apply` per host mode (usually one in all), which unpacks,
+ * Run the app on the run's hosts: ONE `runch host apply` per host mode and runtime (usually one in all), which unpacks,
  * writes the config, registers the entry, applies, prunes and, when asked, waits for health. Returns each host's
  * answer; an unhealthy one leaves the run as failed.
  */
@@ -121,7 +140,6 @@ export async function startApp(steps: HostSteps, options: StartOptions, only?: s
   const answers = new Map<string, ApplyAnswer>();
   const request = {
     app: options.app,
-    version: versionName(options.digest, options.config),
     image: basename(options.imageFile),
     config: options.config,
     restart: options.restart,
@@ -130,8 +148,11 @@ export async function startApp(steps: HostSteps, options: StartOptions, only?: s
     ...(options.volumes && Object.keys(options.volumes).length > 0 ? { volumes: options.volumes } : {}),
   };
   const taskTimeout = 300 + Math.ceil((options.health?.timeoutMs ?? 0) / 1000);
-  for (const [mode, hosts] of byMode(only ?? steps.hosts ?? [], options.modes)) {
-    const results = await steps.run('apply', hostCall('apply', { ...request, mode }, { taskTimeout, withSelf: true }), hosts, (r) => settleFromAnswer('apply', r));
+  const runtimes = options.runtimes ?? hostRuntimes(steps.inventory);
+  for (const { mode, runtime, hosts } of byModeAndRuntime(only ?? steps.hosts ?? [], options.modes, runtimes)) {
+    const version = versionName(options.digest, options.config, runtime);
+    const call = hostCall('apply', { ...request, version, mode, ...(runtime === 'runch' ? {} : { runtime }) }, { taskTimeout, withSelf: true });
+    const results = await steps.run('apply', call, hosts, (r) => settleFromAnswer('apply', r));
     for (const r of results) {
       const reply = hostReply('apply', r);
       if (reply.kind !== 'answer') continue;

@@ -1,4 +1,5 @@
-import type { AppStatus, HostMode } from '../../base/host-contract.ts';
+import type { AppStatus, HostMode, Runtime } from '../../base/host-contract.ts';
+import { hostRuntimes } from '../inventory/runtime.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import { adhoc } from './adhoc.ts';
 import { hostCall, hostReply } from './host-command.ts';
@@ -12,6 +13,8 @@ export interface HostStatus {
   apps: AppRow[];
   /** What the host said of itself (absent where runch is not installed yet). */
   mode?: HostMode;
+  /** The runtime the host runs new versions under (its host config), else the inventory's vz_runtime. */
+  runtime: Runtime;
   runchSha1?: string;
   images?: string[];
 }
@@ -23,13 +26,15 @@ export interface HostStatus {
 export async function collectStatus(target: RunTarget, limit?: string, app?: string, options: { runch?: boolean } = {}): Promise<HostStatus[]> {
   const request = { ...(app ? { app } : {}), ...(options.runch ? { runch: true } : {}) };
   const outcome = await adhoc(target, { ...hostCall('status', request, { ifInstalled: true, taskTimeout: 30 }), limit, connectTimeout: 5 });
+  const wanted = hostRuntimes(target.inventory);
   return outcome.hosts.map((r): HostStatus => {
     const reply = hostReply('status', r);
-    if (reply.kind === 'unreachable') return { host: r.host, reachable: false, error: reply.message, apps: [] };
+    const runtime = wanted.get(r.host) ?? 'runch';
+    if (reply.kind === 'unreachable') return { host: r.host, reachable: false, error: reply.message, runtime, apps: [] };
     // A host where runch was never installed simply runs nothing of vz yet.
-    if (reply.kind === 'no-runch') return { host: r.host, reachable: true, apps: [] };
-    if (reply.kind === 'error') return { host: r.host, reachable: true, error: reply.error.message, apps: [] };
+    if (reply.kind === 'no-runch') return { host: r.host, reachable: true, runtime, apps: [] };
+    if (reply.kind === 'error') return { host: r.host, reachable: true, error: reply.error.message, runtime, apps: [] };
     const { mode, runchSha1, images, apps } = reply.answer;
-    return { host: r.host, reachable: true, mode, runchSha1, images, apps: apps.map((row) => ({ ...row, host: r.host })) };
+    return { host: r.host, reachable: true, mode, runtime: reply.answer.runtime ?? runtime, runchSha1, images, apps: apps.map((row) => ({ ...row, host: r.host })) };
   });
 }

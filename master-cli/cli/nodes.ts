@@ -37,12 +37,13 @@ export const nodes = defineVerb({
       r.status === 'ok' ? 'up' : r.status,
       r.facts?.os ?? '-',
       r.facts?.init ?? '-',
+      r.runtime,
       r.facts ? humanBytes(r.facts.mem_kb) : '-',
       r.facts ? humanBytes(r.facts.disk_free_kb) : '-',
       r.facts?.node ?? '-',
       r.facts?.runch ?? (r.message ? `! ${r.message}` : '-'),
     ]);
-    process.stdout.write(table(['HOST', 'GROUPS', 'ADDRESS', 'STATE', 'OS', 'INIT', 'RAM', 'FREE DISK', 'NODE', 'RUNCH'], rows));
+    process.stdout.write(table(['HOST', 'GROUPS', 'ADDRESS', 'STATE', 'OS', 'INIT', 'RUNTIME', 'RAM', 'FREE DISK', 'NODE', 'RUNCH'], rows));
     process.stdout.write(`${summaryLine(summarize(verdicts))}\n`);
     return code;
   },

@@ -17,11 +17,11 @@ export const status = defineVerb({
     else {
       const rows: string[][] = [];
       for (const h of hosts) {
-        if (!h.reachable) rows.push([h.host, '-', '-', 'UNREACHABLE', '-', '-', h.error ?? '']);
-        else if (h.error) rows.push([h.host, '-', '-', 'ERROR', '-', '-', h.error]);
-        for (const a of h.apps) rows.push([h.host, a.id, a.wanted, a.state, a.pid ? String(a.pid) : '-', String(a.failures ?? 0), a.since ?? a.nextTry ?? '-']);
+        if (!h.reachable) rows.push([h.host, h.runtime, '-', '-', 'UNREACHABLE', '-', '-', h.error ?? '']);
+        else if (h.error) rows.push([h.host, h.runtime, '-', '-', 'ERROR', '-', '-', h.error]);
+        for (const a of h.apps) rows.push([h.host, h.runtime, a.id, a.wanted, a.state, a.pid ? String(a.pid) : '-', String(a.failures ?? 0), a.since ?? a.nextTry ?? '-']);
       }
-      process.stdout.write(table(['HOST', 'APP', 'WANTED', 'STATE', 'PID', 'FAILURES', 'SINCE / NEXT TRY'], rows));
+      process.stdout.write(table(['HOST', 'RUNTIME', 'APP', 'WANTED', 'STATE', 'PID', 'FAILURES', 'SINCE / NEXT TRY'], rows));
     }
     return unreachable ? 4 : failed ? 2 : 0;
   },

@@ -1,7 +1,9 @@
 import type { HostResult } from '../ansible/result.ts';
 import { runAdhoc } from '../ansible/run.ts';
 import type { VzConfig } from '../config/schema.ts';
+import type { Runtime } from '../../base/host-contract.ts';
 import { loadInventory } from '../inventory/load.ts';
+import { hostRuntimes } from '../inventory/runtime.ts';
 import { parseFacts, PROBE_ARGV, type NodeFacts } from './probe.ts';
 
 export interface NodeReport {
@@ -9,6 +11,8 @@ export interface NodeReport {
   groups: string[];
   address: string;
   port?: number;
+  /** The inventory's vz_runtime (default runch): what `vzmaster start` runs apps under on this host. */
+  runtime: Runtime;
   status: HostResult['status'];
   message: string;
   facts?: NodeFacts;
@@ -22,12 +26,13 @@ export async function collectNodes(config: VzConfig, limit?: string): Promise<{ 
     { module: 'command', args: { argv: PROBE_ARGV }, limit, forks: config.forks, connectTimeout: config.connectTimeout, taskTimeout: Math.min(config.taskTimeout, 30) },
   );
   const byName = new Map(inventory.hosts.map((h) => [h.name, h]));
+  const runtimes = hostRuntimes(config.inventory);
   const nodes = outcome.hosts.map((result): NodeReport => {
     const host = byName.get(result.host);
     const facts = result.status === 'ok' || result.status === 'changed' ? parseFacts(result.result.stdout ?? '') : undefined;
     const status = (result.status === 'ok' || result.status === 'changed') && !facts ? 'failed' : result.status === 'changed' ? 'ok' : result.status;
     const message = status === 'failed' && !result.message ? 'the probe printed nothing vzmaster can read' : result.message;
-    return { host: result.host, groups: host?.groups ?? [], address: host?.address ?? '?', port: host?.port, status, message, facts };
+    return { host: result.host, groups: host?.groups ?? [], address: host?.address ?? '?', port: host?.port, runtime: runtimes.get(result.host) ?? 'runch', status, message, facts };
   });
   return { nodes, durationMs: outcome.durationMs };
 }
