@@ -104,6 +104,17 @@ t.test('issue 12: an i686 host bootstrapped with its distro Node runs an i386 ap
   // which could not run there, is not sent.
   const password = join(dir, 'password');
   writeFileSync(password, readFileSync(join(hostDir, 'root-password')));
+  // First without it (moved aside as root): the master has no Node for i686, and says what to do, in one line.
+  const asRoot = (command: string) =>
+    execToFiles('sshpass', ['-e', 'ssh', '-p', String(host.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'PubkeyAuthentication=no', `root@${host.address}`, command], { dir, timeout: 30_000, env: { SSHPASS: readFileSync(password, 'utf8').trim() } });
+  t.equal((await asRoot('mv /usr/bin/node /usr/bin/node.aside')).exitCode, 0);
+  const inventoryBefore = readFileSync(lab.inventory, 'utf8');
+  const refused = await lab.run(['newnode', host.address, '--vendor', 'i686', '--name', 'vps2', '-k', '-q'], 300_000, password);
+  t.equal(refused.exitCode, 1, 'no Node on an i686 host: refused');
+  // (The last line: ansible's own warnings of the root stage, on a first contact, come before it.)
+  t.match(refused.stderr.trim().split('\n').pop(), /^vzmaster: the host is i686 with no Node \(vz needs 18\.19 or later\) and this vzmaster's Node is x64: install the distribution's nodejs there \(Debian 12: apt-get install nodejs\) or pass --node-dist with Node's linux-x86 tarball$/, 'in one line naming the ways out');
+  t.equal(readFileSync(lab.inventory, 'utf8'), inventoryBefore, 'not added to the inventory');
+  t.equal((await asRoot('mv /usr/bin/node.aside /usr/bin/node')).exitCode, 0);
   const made = await lab.run(['newnode', host.address, '--vendor', 'i686', '--name', 'vps2', '-k', '--json'], 300_000, password);
   t.equal(made.exitCode, 0, made.stderr);
   if (made.exitCode !== 0) return;
