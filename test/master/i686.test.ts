@@ -176,7 +176,9 @@ t.test('issue 12: an i686 host bootstrapped with its distro Node runs an i386 ap
   // Three quick exits in a row: up again, but shown as a crash loop until it has lived past the stable time.
   const status = JSON.parse((await vz(['status', 'bb32', '--json'])).stdout);
   const app = status.hosts.find((h: { host: string }) => h.host === 'vps2')?.apps[0];
-  t.match(app, { state: 'restarting', failures: 3, pid: hostPid(pid) }, 'vzmaster status: the respawned process, restarting after 3 quick exits');
+  t.match(app, { state: 'restarting', pid: hostPid(pid) }, 'vzmaster status: the respawned process, restarting after quick exits');
+  // The last two kills came right after a respawn; the first, after the deploy's wait, may be past the stable time.
+  t.ok(app?.failures >= 2 && app?.failures <= 3, `failures counted: ${app?.failures}`);
   t.ok(nodeCalls() > 0, 'the wrapper counts (vzmaster status ran runch on the host\'s Node)');
 
   const stopped = await vz(['stop', 'bb32']);
