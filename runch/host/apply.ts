@@ -66,11 +66,12 @@ function initKind(ctx: HostContext): string | undefined {
 }
 
 /**
- * The cgroup runc or crun puts an app in (they always make one; runch makes none): vz's subtree, then the host's
- * inventory name, which keeps apart two hosts of one machine (a lab) running the same app, then the app.
+ * The cgroup runc or crun puts an app in (they always make one; runch makes none): relative, so under the cgroup
+ * the runtime was started in (init's, or the systemd unit's, which then still holds its container), in vz's subtree,
+ * then the host's inventory name, which keeps apart two hosts of one machine (a lab) running the same app.
  */
 export function cgroupsPathOf(app: string, self?: HostSelf): string {
-  return `/vz/${self?.name ?? 'host'}/${app}`;
+  return `vz/${self?.name ?? 'host'}/${app}`;
 }
 
 const VERSION_DIR = /^[0-9a-f-]+$/;

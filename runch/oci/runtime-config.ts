@@ -12,7 +12,7 @@ import type { Runtime } from '../../base/host-contract.ts';
 export const RUNTIME_ANNOTATION = 'vz.runtime';
 
 export interface RuntimeConfigOptions {
-  /** The cgroup runc/crun put the container in (they always make one): vz's own subtree, one per host and app. */
+  /** The cgroup runc/crun put the container in (they always make one): relative to the runtime's own cgroup. */
   cgroupsPath: string;
 }
 
