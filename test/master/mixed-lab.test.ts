@@ -148,7 +148,7 @@ t.test('issue 13: one lab of sysvinit, busybox, systemd, OpenRC and a bullseye n
     t.ok(every('hello', 'stopped')(rows), `stopped on every host: ${states(rows, 'hello')}`);
     const reloads = await Promise.all(hosts.map((h) => onHost(h, RELOAD[h.init])));
     t.same(reloads.map((r) => r.exitCode), hosts.map(() => 0), `each init reloaded: ${reloads.map((r) => r.stderr).join('')}`);
-    await sleep(2_000);
+    await sleep(1_000);
     rows = await rowsOf();
     for (const h of hosts) t.equal(state(rows, h, 'hello'), 'stopped', `${label(h)}: still stopped after ${RELOAD[h.init]}`);
 
@@ -170,13 +170,11 @@ t.test('issue 13: one lab of sysvinit, busybox, systemd, OpenRC and a bullseye n
     // ("start" brings it back: the supervisor-mode scenario's start, on every host.)
   });
 
-  await t.test('host loss: every host frozen is unreachable, thawed it answers with its apps', async (t) => {
+  // (A frozen host reported unreachable, never waited for: test/master/lab.test.ts; a lost one in deploy, below.)
+  await t.test('host loss: every host frozen, then thawed, answers with its apps', async (t) => {
     for (const h of hosts) t.equal((await lab.run(['lab', 'freeze-host', h.name])).exitCode, 0, `freeze-host ${h.name}`);
     const frozen = (await lab.run(['lab', 'status'])).stdout;
     for (const h of hosts) t.match(frozen, new RegExp(`${h.name}\\s+frozen\\s+${h.init}`), `${label(h)}: frozen`);
-    const lost = await run(['status', 'keep', '--json'], 60_000);
-    t.equal(lost.exitCode, 4, 'status: exit 4, hosts unreachable');
-    t.same((JSON.parse(lost.stdout) as { hosts: { host: string; reachable: boolean }[] }).hosts.filter((h) => h.reachable).map((h) => h.host), [], 'no frozen host answers, none is waited for');
     for (const h of hosts) t.equal((await lab.run(['lab', 'thaw-host', h.name])).exitCode, 0, `thaw-host ${h.name}`);
     const rows = await waitFor(every('keep', 'running'));
     for (const h of hosts) t.equal(state(rows, h, 'keep'), 'running', `${label(h)}: answers again, its app running`);
@@ -189,7 +187,7 @@ t.test('issue 13: one lab of sysvinit, busybox, systemd, OpenRC and a bullseye n
     const digest = (path: string) => path.split('/').pop()!.slice(0, 16);
     const manifest = (name: string, image: string) => {
       const file = join(dir, `${name}.yml`);
-      writeFileSync(file, `app: web\nimage: ${image}\nreplicas: 4\nenv: { GREETING: "hi; rm -rf /" }\nrolling: { batch: 4, minUptime: 2, timeout: 60 }\n`);
+      writeFileSync(file, `app: web\nimage: ${image}\nreplicas: 4\nenv: { GREETING: "hi; rm -rf /" }\nrolling: { batch: 4, minUptime: 1, timeout: 60 }\n`);
       return file;
     };
     const where = async () => {
@@ -328,13 +326,12 @@ t.test('issue 13: one lab of sysvinit, busybox, systemd, OpenRC and a bullseye n
     const refused = await run(['deploy', onFailure, '-i', pair, ...config]);
     t.equal(refused.exitCode, 1, 'refused: exit 1');
     t.match(refused.stderr, new RegExp(`^vzmaster: ${openrc.name}: restart "on-failure:3" needs supervisor mode on OpenRC \\(supervise-daemon respawns on every exit, whatever its code\\): set vz_mode: supervisor for this host, or use restart: always\\n$`), `one line naming the host, the field and the fix: ${refused.stderr}`);
-    await nothingOf('on-failure refused');
     // A schedule on the sysvinit and busybox hosts: refused; the first host is named, the others follow.
     const schedule = file('schedule', 'replicas: 2\nschedule: "*/5 * * * *"\n');
     const noClock = await run(['deploy', schedule]);
     t.equal(noClock.exitCode, 1);
     t.match(noClock.stderr, new RegExp(`^vzmaster: ${sysv.name}: schedule "\\*/5 \\* \\* \\* \\*" needs supervisor mode on a sysvinit init \\(it has no clock\\): set vz_mode: supervisor for this host, or drop the schedule \\(${hosts[1].name} too\\)\\n$`), noClock.stderr);
-    await nothingOf('schedule refused');
+    await nothingOf('after both refusals');
     // What the hosts honour is not refused: on-failure:3 on systemd (native) and on OpenRC in supervisor mode.
     const honoured = await run(['deploy', onFailure, '-i', inventoryWith(lab, join(dir, 'pair-sup.yml'), { [openrc.name]: 'supervisor' }, [systemd.name, openrc.name]), ...config]);
     t.equal(honoured.exitCode, 0, `on-failure:3 on systemd (native) and on a supervisor-mode OpenRC host is deployed: ${honoured.stdout}${honoured.stderr}`);
