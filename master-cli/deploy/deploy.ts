@@ -8,7 +8,7 @@ import type { HostStatus as Verdict } from '../ansible/result.ts';
 import { hostModes } from '../app/host-mode.ts';
 import { readImageConfig, withEnv, withRlimitTexts } from '../app/image-config.ts';
 import { imageDigest, restartOf, type StepReporter } from '../app/ops.ts';
-import { collectStatus } from '../app/status.ts';
+import { collectStatus, type HostStatus } from '../app/status.ts';
 import { pack } from '../../image/pack.ts';
 import { loadInventory } from '../inventory/load.ts';
 import { buildForDeploy, type DeployBuild } from './build.ts';
@@ -35,6 +35,8 @@ export interface DeployReport {
   failed: boolean;
   /** The manifest's `build:`: what was built (or found unchanged) and deployed. */
   build?: DeployBuild;
+  /** Where replicas went: hosts given one, surplus stopped, unreachable hosts whose replica moved, replicas without a host. */
+  placement: { added: string[]; removed: string[]; lost: string[]; unplaced: number };
 }
 
 /** The image a manifest names: as given, its recipe built (build.ts), or its bundle packed into the master's image cache. */
@@ -80,52 +82,88 @@ async function wantedOf(manifest: Manifest, image: string): Promise<Wanted> {
  * time (a lock on the master naming its holder).
  */
 export async function deploy(target: RunTarget, manifest: Manifest, onStep?: StepReporter, imageOverride?: string, onBuild?: (line: string) => void): Promise<DeployReport> {
-  mkdirSync(join(target.stateDir, 'locks'), { recursive: true });
-  return withLock(join(target.stateDir, 'locks', manifest.app), `the deploy of "${manifest.app}"`, async () => {
-    // The status round trip (read-only) runs while the master reads the inventory and the image: ansible-inventory
-    // (~0.5 s of python) and the image's hash overlap the round trip instead of adding to it.
-    const statusRun = collectStatus(target, undefined, manifest.app, { runch: true });
-    statusRun.catch(() => undefined); // awaited below; a refusal meanwhile must not leave it unhandled
-    // Each host's init, only when the manifest asks what some init refuses: the nodes probe, beside the status.
-    const asked = askedOf(restartOf(manifest.restart, manifest.schedule), manifest.restart, manifest.schedule);
-    const initsRun = initMatters(asked) ? probeInits(target) : Promise.resolve(new Map<string, string>());
-    initsRun.catch(() => undefined);
-    const { image, build } = imageOverride ? { image: imageOverride, build: undefined } : await imageOf(manifest, target.stateDir, onBuild);
-    const wanted = await wantedOf(manifest, image);
-    const inventory = loadInventory(target.inventory);
-    const modes = hostModes(target.inventory); // a bad vz_mode is refused before anything changes
-    const status = await statusRun;
-    const reachable = new Set(status.filter((s) => s.reachable).map((s) => s.host));
-    const record = readRecord(target.stateDir, manifest.app);
-    // What runs where: what reachable hosts say, and for the hosts that do not answer, what the last deploy left.
-    const running = [
-      ...status.filter((s) => s.apps.some((a) => a.wanted !== 'off')).map((s) => s.host),
-      ...(record?.hosts ?? []).filter((h) => !reachable.has(h)),
-    ];
-    const hosts = inventory.hosts.map((h) => ({ name: h.name, vendor: vendorOf(h.groups, manifest.spread), reachable: reachable.has(h.name) }));
-    const plan = place(hosts, running, manifest.replicas);
-    const targets = [...plan.keep, ...plan.add];
-    // What a target init-mode host's init cannot honour is refused before any host changes, from the policy table
-    // the hosts refuse from (systemd runs on-failure and schedules natively; sysvinit, busybox and OpenRC do not).
-    refuseWhatInitsCannotHonour(targets, modes, await initsRun, asked);
-    const notes: string[] = [];
-    for (const host of plan.lost) notes.push(`${host} is unreachable: its replica is rescheduled`);
-    if (plan.unplaced > 0) notes.push(`${plan.unplaced} replica(s) found no reachable host`);
-    for (const host of plan.remove) notes.push(`${host}: surplus replica stopped`);
+  return withDeployLock(target, manifest.app, () => deployHeld(target, manifest, { onStep, imageOverride, onBuild }));
+}
 
-    const previousImage = record && record.image !== image ? record.image : record?.previousImage;
-    // Read (and hashed) only if a batch must roll back.
-    const previous = previousImage ? () => wantedOf(manifest, previousImage) : undefined;
-    const outcomes = new Map<string, HostOutcome>();
-    for (const host of plan.lost) outcomes.set(host, { host, status: 'unreachable', message: 'replica moved' });
-    const rolled = await rollOut(target, { wanted, previous, targets, remove: plan.remove, batch: manifest.rolling.batch, modes, status, onStep });
-    for (const o of rolled.outcomes) outcomes.set(o.host, o);
-    notes.push(...rolled.notes);
-    const { baseDir: _baseDir, ...stored } = manifest as Manifest & { baseDir?: string };
-    if (!rolled.failed)
-      await writeRecord(target.stateDir, { app: manifest.app, image, previousImage, hosts: targets, deployedAt: new Date().toISOString(), manifest: stored });
-    return { app: manifest.app, image, hosts: [...outcomes.values()].sort((a, b) => a.host.localeCompare(b.host)), notes, rolledBack: rolled.rolledBack, failed: rolled.failed, ...(build ? { build } : {}) };
-  });
+/** The app's deploy lock on the master (one deploy, rollback or watch action per app at a time), naming its holder. */
+export function withDeployLock<T>(target: RunTarget, app: string, fn: () => Promise<T>, waitMs?: number): Promise<T> {
+  mkdirSync(join(target.stateDir, 'locks'), { recursive: true });
+  return withLock(join(target.stateDir, 'locks', app), `the deploy of "${app}"`, fn, waitMs);
+}
+
+interface HeldOptions {
+  onStep?: StepReporter;
+  imageOverride?: string;
+  onBuild?: (line: string) => void;
+  /** A status round trip already made (the watch's): used instead of a fresh one, so the decision and the act see one view. */
+  status?: HostStatus[];
+}
+
+/** deploy's body, with the app's deploy lock already held by the caller. */
+async function deployHeld(target: RunTarget, manifest: Manifest, options: HeldOptions): Promise<DeployReport> {
+  const { onStep, imageOverride, onBuild } = options;
+  // The status round trip (read-only) runs while the master reads the inventory and the image: ansible-inventory
+  // (~0.5 s of python) and the image's hash overlap the round trip instead of adding to it.
+  const statusRun = options.status
+    ? Promise.resolve(options.status.map((s) => ({ ...s, apps: s.apps.filter((a) => a.id === manifest.app) })))
+    : collectStatus(target, undefined, manifest.app, { runch: true });
+  statusRun.catch(() => undefined); // awaited below; a refusal meanwhile must not leave it unhandled
+  // Each host's init, only when the manifest asks what some init refuses: the nodes probe, beside the status.
+  const asked = askedOf(restartOf(manifest.restart, manifest.schedule), manifest.restart, manifest.schedule);
+  const initsRun = initMatters(asked) ? probeInits(target) : Promise.resolve(new Map<string, string>());
+  initsRun.catch(() => undefined);
+  const { image, build } = imageOverride ? { image: imageOverride, build: undefined } : await imageOf(manifest, target.stateDir, onBuild);
+  const wanted = await wantedOf(manifest, image);
+  const inventory = loadInventory(target.inventory);
+  const modes = hostModes(target.inventory); // a bad vz_mode is refused before anything changes
+  const status = await statusRun;
+  const reachable = new Set(status.filter((s) => s.reachable).map((s) => s.host));
+  const record = readRecord(target.stateDir, manifest.app);
+  // What runs where: what reachable hosts say, and for the hosts that do not answer, what the last deploy left.
+  const running = [
+    ...status.filter((s) => s.apps.some((a) => a.wanted !== 'off')).map((s) => s.host),
+    ...(record?.hosts ?? []).filter((h) => !reachable.has(h)),
+  ];
+  const hosts = inventory.hosts.map((h) => ({ name: h.name, vendor: vendorOf(h.groups, manifest.spread), reachable: reachable.has(h.name) }));
+  const plan = place(hosts, running, manifest.replicas);
+  const targets = [...plan.keep, ...plan.add];
+  // What a target init-mode host's init cannot honour is refused before any host changes, from the policy table
+  // the hosts refuse from (systemd runs on-failure and schedules natively; sysvinit, busybox and OpenRC do not).
+  refuseWhatInitsCannotHonour(targets, modes, await initsRun, asked);
+  const notes: string[] = [];
+  for (const host of plan.lost) notes.push(`${host} is unreachable: its replica is rescheduled`);
+  if (plan.unplaced > 0) notes.push(`${plan.unplaced} replica(s) found no reachable host`);
+  for (const host of plan.remove) notes.push(`${host}: surplus replica stopped`);
+
+  const previousImage = record && record.image !== image ? record.image : record?.previousImage;
+  // Read (and hashed) only if a batch must roll back.
+  const previous = previousImage ? () => wantedOf(manifest, previousImage) : undefined;
+  const outcomes = new Map<string, HostOutcome>();
+  for (const host of plan.lost) outcomes.set(host, { host, status: 'unreachable', message: 'replica moved' });
+  const rolled = await rollOut(target, { wanted, previous, targets, remove: plan.remove, batch: manifest.rolling.batch, modes, status, onStep });
+  for (const o of rolled.outcomes) outcomes.set(o.host, o);
+  notes.push(...rolled.notes);
+  const { baseDir: _baseDir, ...stored } = manifest as Manifest & { baseDir?: string };
+  if (!rolled.failed)
+    await writeRecord(target.stateDir, { app: manifest.app, image, previousImage, hosts: targets, deployedAt: new Date().toISOString(), manifest: stored });
+  return {
+    app: manifest.app, image, hosts: [...outcomes.values()].sort((a, b) => a.host.localeCompare(b.host)), notes, rolledBack: rolled.rolledBack, failed: rolled.failed,
+    placement: { added: plan.add, removed: plan.remove, lost: plan.lost, unplaced: plan.unplaced },
+    ...(build ? { build } : {}),
+  };
+}
+
+/**
+ * The watch's action (master-cli/watch/): the app's last deploy again, its recorded image and manifest, placed against
+ * the watch's own status round trip. Under the app's deploy lock; `expectDeployedAt` is the record the watch decided
+ * on: if a deploy changed it meanwhile, nothing is done (undefined), so the watch never undoes a newer deploy.
+ */
+export async function reconcile(target: RunTarget, app: string, expectDeployedAt: string, status: HostStatus[]): Promise<DeployReport | undefined> {
+  return withDeployLock(target, app, async () => {
+    const record = readRecord(target.stateDir, app);
+    if (!record || record.deployedAt !== expectDeployedAt) return undefined;
+    return deployHeld(target, manifestSchema.parse(record.manifest), { imageOverride: record.image, status });
+  }, 0);
 }
 
 /** rollback: the previous image again, with the last deploy's manifest (replicas, env, placement). */
