@@ -71,3 +71,22 @@ export function renderOpenrcSshdService(): string {
     '',
   ].join('\n');
 }
+
+/**
+ * An OpenRC host's crond, as Alpine has it (busybox crond from the default runlevel, crontabs in /etc/crontabs), so
+ * a schedule in init mode has a clock there; supervise-daemon keeps it in the foreground (-f).
+ */
+export const OPENRC_CROND_SERVICE = 'crond';
+export function renderOpenrcCrondService(busybox: string): string {
+  return [
+    '#!/sbin/openrc-run',
+    '# written by vzmaster lab',
+    'description="busybox crond of this lab host, as on Alpine"',
+    'supervisor=supervise-daemon',
+    `command=${busybox}`,
+    'command_args="crond -f -c /etc/crontabs -L /var/log/crond.log"',
+    'respawn_delay=1',
+    'respawn_max=0',
+    '',
+  ].join('\n');
+}

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { VzError } from '../../base/errors.ts';
-import { OPENRC_SSHD_SERVICE, renderInittab, renderOpenrcSshdService, renderSshdConfig } from './inittab.ts';
+import { OPENRC_CROND_SERVICE, OPENRC_SSHD_SERVICE, renderInittab, renderOpenrcCrondService, renderOpenrcSshdService, renderSshdConfig } from './inittab.ts';
+import { BUSYBOX } from './launch.ts';
 import { hostPaths, type LabPaths } from './paths.ts';
 import type { LabHost } from './state.ts';
 import { treePath } from './trees.ts';
@@ -51,6 +52,9 @@ export async function prepareRootHostDir(paths: LabPaths, host: LabHost, publicK
     writeFileSync(join(dirs.etc, 'init.d', OPENRC_SSHD_SERVICE), renderOpenrcSshdService(), { mode: 0o755 });
     mkdirSync(join(dirs.etc, 'runlevels', 'default'), { recursive: true });
     symlinkSync(`/etc/init.d/${OPENRC_SSHD_SERVICE}`, join(dirs.etc, 'runlevels', 'default', OPENRC_SSHD_SERVICE));
+    writeFileSync(join(dirs.etc, 'init.d', OPENRC_CROND_SERVICE), renderOpenrcCrondService(BUSYBOX), { mode: 0o755 });
+    mkdirSync(join(dirs.etc, 'crontabs'), { mode: 0o755 });
+    symlinkSync(`/etc/init.d/${OPENRC_CROND_SERVICE}`, join(dirs.etc, 'runlevels', 'default', OPENRC_CROND_SERVICE));
   }
   const ssh = join(dirs.etc, 'ssh');
   mkdirSync(ssh, { recursive: true, mode: 0o755 });
