@@ -44,7 +44,7 @@ export const POLICY_TABLE: Record<TableInit, Record<Feature, Cell>> = {
     'stop-timeout': mapped('vz waits the stop timeout, then KILLs the container'),
   },
   systemd: {
-    always: native('Restart=always, RestartSec=0: the launcher\'s backoff spaces quick exits (at most 8 starts in any 120 s); StartLimitIntervalSec=120 with StartLimitBurst=10 stops only a launcher that fails before its backoff (start-limit-hit, until the next start)'),
+    always: native('Restart=always, RestartSec=0: the launcher\'s backoff spaces quick exits (at most 8 starts in any 120 s); StartLimitIntervalSec=120 with StartLimitBurst=10 stops only a launcher that fails before its backoff (left failed until the next start)'),
     'unless-stopped': native('Restart=always; a stop is systemctl disable --now, which daemon-reload and a reboot keep'),
     'on-failure': native('Restart=on-failure, with always\'s start limit; on-failure:N is StartLimitBurst=N+1 with StartLimitIntervalSec=infinity'),
     no: native('Restart=no'),

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { VzError } from '../base/errors.ts';
 import type { StateStore } from '../runch/state/store.ts';
@@ -12,6 +12,7 @@ import { checkReloadable, reloadInit, startService, stopService } from './reload
 import { commitStaged, finishStaged, rollbackStaged, type Staged, stageChanges } from './stage.ts';
 import { stopContainer } from './stop.ts';
 import { findCrond, readCrontab, tellCrond } from './openrc/crond.ts';
+import { cronLock } from './openrc/crontab.ts';
 import { hostBinary } from '../runch/container/hostbin.ts';
 
 export interface ApplyOptions {
@@ -155,6 +156,7 @@ export async function applyTable(options: ApplyOptions): Promise<ApplyResult> {
       // A schedule's run still going when its line went is crond's child, not OpenRC's: vz stops it (a stopped
       // service's container is already gone: nothing to do for those).
       await stopAll(options, plan.stop);
+      for (const id of plan.stop) if (!plan.start.includes(id)) rmSync(cronLock(id), { force: true });
     }
     await startServices(options, staged, plan.start);
     return { plan: final, diff, reloaded: true };

@@ -6,7 +6,8 @@ import { disableEntry, enableEntry } from '../supervisor/edit.ts';
 import { DEFAULT_LOG_DIR } from '../supervisor/logs/file.ts';
 import { stateDir } from '../supervisor/state/file.ts';
 import { DEFAULT_TABLE_PATH, defaultRestart, readTable, renderEntry, type TableEntry, updateEntry } from '../supervisor/table/index.ts';
-import { type ApplyResult, applyTable } from './apply.ts';
+import { type ApplyResult, applyTable, readCurrent } from './apply.ts';
+import { planApply } from './plan.ts';
 import { detectInit, type InitSystem } from './detect.ts';
 import type { InitEntry } from './entry.ts';
 import type { Launcher } from './process-field.ts';
@@ -16,7 +17,7 @@ import { waitSupervisedUp } from './supervised.ts';
 import { loadBundle } from '../runch/oci/load.ts';
 import { tallyPath } from './tally.ts';
 import { compileEntries } from './compile-entry.ts';
-import { launcherDir } from './launcher.ts';
+import { launcherDir, pruneLaunchers } from './launcher.ts';
 
 export interface HostOptions {
   table: string;
@@ -49,8 +50,13 @@ export async function applyHost(options: HostOptions, entries?: InitEntry[], mod
   const init = detectInit(options.init);
   // Supervisor mode: the table's entries are the supervisor's business; init respawns the supervisor alone.
   const wanted = mode === 'supervisor' ? [supervisorEntry] : (entries ?? loadEntries(options.table, { mustExist: true }));
-  // Each entry's launcher first: init may spawn it as soon as its line is written (issue 12).
-  if (mode === 'init' && !options.dryRun) await compileEntries(options, wanted, currentLauncher(options));
+  if (mode === 'init' && !options.dryRun) {
+    // What init cannot take (a schedule with no crond, a process field too long) is refused before any launcher is
+    // written: a refusal leaves nothing behind.
+    planApply(init.dialect, wanted, readCurrent(init.dialect), { ...currentLauncher(options), mode });
+    // Each entry's launcher first: init may spawn it as soon as its line is written (issue 12).
+    await compileEntries(options, wanted, currentLauncher(options));
+  }
   const result = await applyTable({
     init,
     entries: wanted,
@@ -59,6 +65,8 @@ export async function applyHost(options: HostOptions, entries?: InitEntry[], mod
     dryRun: options.dryRun,
     telinit: options.telinit,
   });
+  // Init's lines are gone for what left the table (or init mode): their launchers go too.
+  if (!options.dryRun) pruneLaunchers(options.table, mode === 'init' ? wanted.map((entry) => entry.id) : []);
   return { ...result, init };
 }
 
