@@ -12,6 +12,7 @@ const verbs: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./status.ts')).status,
   logs: async () => (await import('./logs.ts')).logs,
   top: async () => (await import('./top.ts')).top,
+  watch: async () => (await import('./watch.ts')).watch,
   deploy: async () => (await import('./deploy.ts')).deployVerb,
   rollback: async () => (await import('./deploy.ts')).rollbackVerb,
   newnode: async () => (await import('./newnode.ts')).newnode,

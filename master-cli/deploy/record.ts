@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { writeAtomic } from '../../base/atomic.ts';
@@ -30,4 +30,19 @@ export function readRecord(stateDir: string, app: string): AppRecord | undefined
 export async function writeRecord(stateDir: string, record: AppRecord): Promise<void> {
   mkdirSync(join(stateDir, 'apps'), { recursive: true });
   await writeAtomic(file(stateDir, record.app), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** Every app this master deployed, by name (records that do not parse are skipped, as readRecord does). */
+export function listRecords(stateDir: string): AppRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(stateDir, 'apps'));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => readRecord(stateDir, n.slice(0, -'.json'.length)))
+    .filter((r): r is AppRecord => r !== undefined)
+    .sort((a, b) => a.app.localeCompare(b.app));
 }
