@@ -2,7 +2,8 @@
 // bench/master: vzmaster's round trips against a bare `ansible all -m ping` on the same lab, same ansible.cfg, same
 // warm ControlPersist connections; medians, run alternately so machine load hits both alike. The table of issue 10:
 //   new-app deploy to 1 host vs ping, unchanged redeploy vs `vzmaster status`, deploy to 3 hosts vs 1,
-//   `vzmaster status` vs ping, and the ansible processes per start and per new-app deploy (VZ_ANSIBLE_LOG).
+//   `vzmaster status` vs ping, and the ansible processes per start and per new-app deploy (VZ_ANSIBLE_LOG); issue 15's
+//   `vzmaster top` vs ping (its CPU sample, 250 ms on each host, included).
 // Run as root after `npm run build`: `node bench/master.mjs` (RUNS, default 7; DEPLOY_RUNS, default 3).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -70,12 +71,14 @@ try {
   run(vzmaster, ['deploy', unchangedManifest]);
   ping();
   run(vzmaster, ['status', '--json']); // warm: connections, compile cache
+  run(vzmaster, ['top', '--json']);
 
-  const times = { ping: [], status: [], deploy1: [], deploy3: [], unchanged: [] };
+  const times = { ping: [], status: [], top: [], deploy1: [], deploy3: [], unchanged: [] };
   for (let i = 0; i < Math.max(runs, deployRuns); i++) {
     if (i < runs) {
       times.ping.push(ping());
       times.status.push(run(vzmaster, ['status', '--json']));
+      times.top.push(run(vzmaster, ['top', '--json']));
       times.unchanged.push(run(vzmaster, ['deploy', unchangedManifest]));
     }
     if (i < deployRuns) {
@@ -93,6 +96,7 @@ try {
   console.log(`| unchanged redeploy vs \`vzmaster status\` (${Math.round(m.status)} ms) | ${Math.round(m.unchanged)} | ${(m.unchanged / m.status).toFixed(2)}x | <= 1.5x |`);
   console.log(`| deploy to 3 hosts vs 1 | ${Math.round(m.deploy3)} | ${(m.deploy3 / m.deploy1).toFixed(2)}x | <= 1.3x |`);
   console.log(`| \`vzmaster status\` vs ping | ${Math.round(m.status)} | ${(m.status / m.ping).toFixed(2)}x | <= 1.2x |`);
+  console.log(`| \`vzmaster top\` (every app's CPU sampled 250 ms on each host) vs ping | ${Math.round(m.top)} | ${(m.top / m.ping).toFixed(2)}x | <= 1.5x |`);
   console.log(`\nansible processes per start (new app, nothing on the hosts yet): ${perStart.length} (${perStart.join(', ')})`);
   console.log(`ansible processes per new-app deploy to 1 host: ${perDeploy.length} (${perDeploy.join(', ')})`);
 } finally {
