@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeAtomic } from '../base/atomic.ts';
-import { compileContainer, type CompiledContainer, renderExec, shWord } from '../runch/container/compile.ts';
+import { compileContainer, type CompiledContainer, renderExec, shWord, stateJsonParts } from '../runch/container/compile.ts';
 import { hostBinary } from '../runch/container/hostbin.ts';
 import { loadBundle } from '../runch/oci/load.ts';
-import { OCI_VERSION, type StateStore } from '../runch/state/store.ts';
+import type { StateStore } from '../runch/state/store.ts';
 import { DEFAULT_POLICY, type PolicyConfig } from '../supervisor/policy/index.ts';
 import { INIT_MODE_ANNOTATION } from './mode.ts';
 import { type OciLaunch, ociLauncherLines, ociLaunchOf } from './launcher-oci.ts';
@@ -19,6 +19,28 @@ import { initPolicy } from './tally.ts';
  */
 export const launcherDir = (table: string) => join(dirname(table), 'launch');
 export const launcherPath = (table: string, id: string) => join(launcherDir(table), id);
+
+/**
+ * Remove the launcher (and its fstab) of every id not in `keep`: an entry removed from the table, or every entry when
+ * the host left init mode. Called once init's lines are gone, so init never spawns a launcher that is no longer there.
+ */
+export function pruneLaunchers(table: string, keep: Iterable<string>): string[] {
+  const kept = new Set(keep);
+  let names: string[];
+  try {
+    names = readdirSync(launcherDir(table));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const id = name.endsWith('.fstab') ? name.slice(0, -'.fstab'.length) : name;
+    if (kept.has(id) || name.startsWith('.')) continue; // a dot file is an atomic write under way
+    rmSync(join(launcherDir(table), name), { force: true });
+    if (id === name) removed.push(id);
+  }
+  return removed;
+}
 
 /** How the launcher reaches runch when something changed (the same words init's line had before launchers). */
 export interface RunchWords {
@@ -229,15 +251,8 @@ export async function compileLauncher(options: CompileOptions): Promise<{ path: 
       return { path };
     }
     const container = compileContainer(spec, { fstab, mountNamespace: options.mountNamespace });
-    const head = `{"ociVersion":${JSON.stringify(OCI_VERSION)},"id":${JSON.stringify(id)},"status":"created",`;
-    const tail = [
-      `"bundle":${JSON.stringify(spec.bundle)}`,
-      `"rootfs":${JSON.stringify(spec.rootfs)}`,
-      `"annotations":${JSON.stringify({ ...spec.annotations, [INIT_MODE_ANNOTATION]: 'init' })}`,
-      `"mountNamespace":${options.mountNamespace}`,
-      `"hooks":${JSON.stringify(spec.hooks ?? {})}}`,
-    ].join(',');
-    compiled = { container, mountNamespace: options.mountNamespace, rootfs: spec.rootfs, uid: spec.uid, gid: spec.gid, stateJson: [head, tail] };
+    const stateJson = stateJsonParts(spec, id, options.mountNamespace, { ...spec.annotations, [INIT_MODE_ANNOTATION]: 'init' });
+    compiled = { container, mountNamespace: options.mountNamespace, rootfs: spec.rootfs, uid: spec.uid, gid: spec.gid, stateJson };
     await writeAtomic(fstab, container.fstab);
   } catch (caught) {
     error = caught as Error;

@@ -4,14 +4,12 @@ import { writeAtomic } from '../../base/atomic.ts';
 import { VzError, withContext } from '../../base/errors.ts';
 import { withLock } from '../../base/lock.ts';
 import { processStartTime } from '../../base/proc.ts';
-import { type ContainerSpec, loadBundle } from '../oci/load.ts';
 import { type ContainerState, OCI_VERSION, type StateStore, type StoredState } from '../state/store.ts';
+import { argvFor, type CompiledForm, formFor } from './form.ts';
 import { runHooks } from './hooks.ts';
-import { initCommand } from './launch.ts';
-import { prepareMountPoints, renderFstab, unmountUnder } from './mounts.ts';
-import { mountNamespaceUsable } from './mountns.ts';
-import { checkId, resolveInRoot } from './paths.ts';
-import { mkdirSync, readlinkSync } from 'node:fs';
+import { unmountUnder } from './mounts.ts';
+import { checkId } from './paths.ts';
+import { closeSync, mkdirSync, openSync, readlinkSync } from 'node:fs';
 import { giveStdioTo } from './stdio-owner.ts';
 
 /** A stdio slot of the container: runch's own, none, or an open file descriptor (a log file). */
@@ -31,7 +29,7 @@ export interface CreateOptions {
 export interface Created {
   state: ContainerState;
   child: ChildProcess;
-  spec: ContainerSpec;
+  form: CompiledForm;
 }
 
 /** Wait for the init's report on fd 3: "mounted", or mount(8)'s error, or its early death. */
@@ -64,73 +62,101 @@ function ownNamespace(pid: number): string | undefined {
 /** runtime-spec `create`: the container's process exists, mounted and chrooted-to-be, waiting for `start`. */
 export async function createContainer(store: StateStore, id: string, options: CreateOptions): Promise<Created> {
   checkId(id);
-  const spec = loadBundle(options.bundle, { processOptional: true }); // the runtime spec: only start needs process
-  store.ensureRoot();
-  return withLock(store.lockPath(id), `container "${id}"`, () => createLocked(store, id, spec, options));
+  // The runtime spec: only start needs a process. Validated once per config digest (form.ts).
+  const { form } = await formFor(store, options.bundle, { processOptional: true });
+  return withLock(store.lockPath(id), `container "${id}"`, () => createLocked(store, id, form, options));
 }
 
-/** create, for a caller that already holds the id's lock (run holds it across create and start). */
-export async function createLocked(store: StateStore, id: string, spec: ContainerSpec, options: CreateOptions): Promise<Created> {
-  {
-    if (store.exists(id)) throw new VzError('exists', `container "${id}" already exists: delete it first or choose another id`);
-    options.onIgnored?.(spec.ignored);
-    const mountNamespace = await mountNamespaceUsable(store.root);
-    const stored: StoredState = {
-      ociVersion: OCI_VERSION,
-      id,
-      status: 'creating',
-      pid: 0,
-      startTime: 0,
-      bundle: spec.bundle,
-      rootfs: spec.rootfs,
-      annotations: spec.annotations,
-      created: new Date().toISOString(),
-      mountNamespace,
-      hooks: spec.hooks,
-    };
-    let child: ChildProcess | undefined;
+/** create, for a caller that already holds the id's lock. */
+export async function createLocked(store: StateStore, id: string, form: CompiledForm, options: CreateOptions): Promise<Created> {
+  const { state, child } = await spawnForm(store, id, form, options, 'waiting');
+  try {
+    await runHooks('createRuntime', form.hooks, state);
+    await runHooks('createContainer', form.hooks, state);
+    await runHooks('prestart', form.hooks, state);
+    if (options.pidFile) await writeAtomic(options.pidFile, String(state.pid)); // the bare pid, as runc writes it
+  } catch (error) {
+    await undo(store, id, form, child);
+    throw withContext(`create ${id}`, error);
+  }
+  return { state, child, form };
+}
+
+/**
+ * A start without `runch start`: the first process execs the chain as soon as it has mounted (hooks need create +
+ * start and their turns in between: a form with hooks is never started this way). Holding the id's lock.
+ */
+export async function execLocked(store: StateStore, id: string, form: CompiledForm, options: CreateOptions): Promise<Created> {
+  const { state, child } = await spawnForm(store, id, form, options, 'reporting');
+  const running: ContainerState = { ...state, status: 'running' };
+  try {
+    await store.save(running);
+    if (options.pidFile) await writeAtomic(options.pidFile, String(state.pid));
+  } catch (error) {
+    await undo(store, id, form, child);
+    throw withContext(`run ${id}`, error);
+  }
+  return { state: running, child, form };
+}
+
+async function undo(store: StateStore, id: string, form: CompiledForm, child: ChildProcess | undefined): Promise<void> {
+  if (child?.pid && child.exitCode === null) {
     try {
-      await store.save(stored);
-      await writeAtomic(store.fstab(id), renderFstab(spec.rootfs, spec.readonly, spec.mounts));
-      // Host mounts left by a predecessor of this id that died without a delete (init mode: nobody stays to clean up)
-    // would sit under the new ones; the id's lock is held, so nothing alive owns them.
-    if (!mountNamespace) await unmountUnder(spec.rootfs);
-    prepareMountPoints(spec.mounts);
-      mkdirSync(resolveInRoot(spec.rootfs, spec.cwd, 'process.cwd'), { recursive: true, mode: 0o755 });
-      const command = initCommand(spec, { fstab: store.fstab(id), fifo: store.fifo(id), mountNamespace });
-      const stdio = options.stdio ?? ['inherit', 'inherit', 'inherit'];
-      giveStdioTo(stdio.slice(1).flatMap((slot, i) => (slot === 'inherit' ? [i + 1] : typeof slot === 'number' ? [slot] : [])), spec.uid, spec.gid);
-      const launched = spawn(command.file, command.args, {
-        env: command.env,
-        stdio: [...stdio, 'pipe'],
-        detached: options.detached ?? true,
-        argv0: `runch-init:${id}`,
-      });
-      child = launched;
-      await waitMounted(launched);
-      stored.pid = launched.pid!;
-      stored.startTime = processStartTime(launched.pid!) ?? 0;
-      // Its own mount namespace, as the kernel names it: the container's processes are found by it (members.ts).
-      if (mountNamespace) stored.mountNs = ownNamespace(launched.pid!);
-      stored.status = 'created';
-      await store.save(stored);
-      const state: ContainerState = { ...stored, status: 'created' };
-      await runHooks('createRuntime', spec.hooks, state);
-      await runHooks('createContainer', spec.hooks, state);
-      await runHooks('prestart', spec.hooks, state);
-      if (options.pidFile) await writeAtomic(options.pidFile, String(launched.pid)); // the bare pid, as runc writes it
-      return { state, child: launched, spec };
-    } catch (error) {
-      if (child?.pid && child.exitCode === null) {
-        try {
-          process.kill(child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      if (!mountNamespace) await unmountUnder(spec.rootfs);
-      store.remove(id);
-      throw withContext(`create ${id}`, error);
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
+  }
+  if (!form.mountNamespace) await unmountUnder(form.rootfs);
+  store.remove(id);
+}
+
+/** The first process of a compiled form, mounted: waiting on its fifo (create) or already exec'ing the chain. */
+async function spawnForm(store: StateStore, id: string, form: CompiledForm, options: CreateOptions, variant: 'waiting' | 'reporting'): Promise<{ state: ContainerState; child: ChildProcess }> {
+  if (store.exists(id)) throw new VzError('exists', `container "${id}" already exists: delete it first or choose another id`);
+  options.onIgnored?.(form.ignored);
+  const stored: StoredState = {
+    ociVersion: OCI_VERSION,
+    id,
+    status: 'creating',
+    pid: 0,
+    startTime: 0,
+    bundle: form.bundle,
+    rootfs: form.rootfs,
+    annotations: form.annotations,
+    created: new Date().toISOString(),
+    mountNamespace: form.mountNamespace,
+    hooks: form.hooks,
+  };
+  let child: ChildProcess | undefined;
+  try {
+    await store.save(stored);
+    await writeAtomic(store.fstab(id), form.fstab);
+    // Host mounts left by a predecessor of this id that died without a delete (init mode: nobody stays to clean up)
+    // would sit under the new ones; the id's lock is held, so nothing alive owns them.
+    if (!form.mountNamespace) await unmountUnder(form.rootfs);
+    for (const dir of form.dirs) mkdirSync(dir, { recursive: true, mode: 0o755 });
+    for (const file of form.files) closeSync(openSync(file, 'a'));
+    const [file, ...args] = argvFor(store, id, form[variant]);
+    const stdio = options.stdio ?? ['inherit', 'inherit', 'inherit'];
+    giveStdioTo(stdio.slice(1).flatMap((slot, i) => (slot === 'inherit' ? [i + 1] : typeof slot === 'number' ? [slot] : [])), form.uid, form.gid);
+    const launched = spawn(file, args, {
+      env: form.env,
+      stdio: [...stdio, 'pipe'],
+      detached: options.detached ?? true,
+      argv0: `runch-init:${id}`,
+    });
+    child = launched;
+    await waitMounted(launched);
+    stored.pid = launched.pid!;
+    stored.startTime = processStartTime(launched.pid!) ?? 0;
+    // Its own mount namespace, as the kernel names it: the container's processes are found by it (members.ts).
+    if (form.mountNamespace) stored.mountNs = ownNamespace(launched.pid!);
+    stored.status = 'created';
+    if (variant === 'waiting') await store.save(stored);
+    return { state: { ...stored, status: 'created' }, child: launched };
+  } catch (error) {
+    await undo(store, id, form, child);
+    throw withContext(`create ${id}`, error);
   }
 }

@@ -5,7 +5,8 @@ import { mountPlan, type MountStep } from './mounts.ts';
 
 /**
  * The container's first process: a constant script, its data only in positional parameters.
- * $1 mount(8), $2 fstab, $3 exec fifo ("" = exec at once; else made here with $6 mkfifo, saving runch a process),
+ * $1 mount(8), $2 fstab, $3 exec fifo ("" = exec at once, errors to stderr; "-" = exec at once after reporting on
+ * fd 3; else made here with $6 mkfifo, saving runch a process),
  * $4 umask, $5 "=PWD" or "-", $7 ln, $8 mkdir ("" when no step needs them), $9 the command file ("" = the chain is
  * given here; else `runch start` writes it: config.json had no process at create);
  * then the mount steps up to "--": "m:N" mount stage N of the fstab, "f:PATH" an empty file (a mount point inside an
@@ -16,8 +17,7 @@ import { mountPlan, type MountStep } from './mounts.ts';
  * fd 3 (runch reports them), or to stderr in init mode (no fifo, no fd 3).
  */
 export const INIT_SCRIPT = `mountbin=$1 fstab=$2 fifo=$3 mask=$4 pwd=$5 mkfifobin=$6 lnbin=$7 mkdirbin=$8 cmdfile=$9; shift 9
-[ -n "$fifo" ] || exec 3>&2
-if [ -n "$fifo" ]; then "$mkfifobin" -m 0600 "$fifo" 2>&3 || exit 125; fi
+case $fifo in "") exec 3>&2;; -) ;; *) "$mkfifobin" -m 0600 "$fifo" 2>&3 || exit 125;; esac
 while [ "$1" != -- ]; do
   case $1 in
   m:*) "$mountbin" -a -T "$fstab" -O "X-runch.s\${1#m:}" 2>&3 || exit 125;;
@@ -30,7 +30,7 @@ shift
 if [ -n "$cmdfile" ]; then { true > "$cmdfile"; } 2>&3 || exit 125; fi
 if [ -n "$fifo" ]; then
   echo mounted >&3; exec 3>&-
-  echo 0 > "$fifo" || exit 125
+  [ "$fifo" = - ] || { echo 0 > "$fifo" || exit 125; }
 else exec 3>&-; fi
 if [ -n "$cmdfile" ]; then . "$cmdfile" || exit 125; [ $# -gt 0 ] || exit 125; fi
 umask "$mask"
@@ -93,7 +93,7 @@ export function initCommand(spec: ContainerSpec, opts: { fstab: string; fifo: st
   const steps = opts.fstab ? mountPlan(spec.readonly, spec.mounts, spec.links).steps : [];
   const needs = (kind: 'file' | 'link') => steps.some((step) => kind in step);
   // Without a process the chain comes from `runch start`, through the command file: only a created container waits.
-  const cmdfile = spec.processAtStart && opts.fifo ? commandFileFor(opts.fifo) : '';
+  const cmdfile = spec.processAtStart && opts.fifo && opts.fifo !== '-' ? commandFileFor(opts.fifo) : '';
   const script = [hostBinary('sh', 'a POSIX shell'), '-c', INIT_SCRIPT, 'runch-init', hostBinary('mount'), opts.fstab, opts.fifo];
   const args = [
     ...script,

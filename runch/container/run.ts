@@ -1,9 +1,9 @@
 import { constants } from 'node:os';
 import type { StateStore } from '../state/store.ts';
 import { withLock } from '../../base/lock.ts';
-import { loadBundle } from '../oci/load.ts';
-import { type CreateOptions, createLocked } from './create.ts';
+import { type CreateOptions, createLocked, execLocked } from './create.ts';
 import { deleteContainer, deleteStopped } from './delete.ts';
+import { formFor, hasHooks } from './form.ts';
 import { checkId } from './paths.ts';
 import { startLocked } from './start.ts';
 
@@ -23,11 +23,13 @@ export async function runContainer(
   options: CreateOptions & { detach?: boolean },
 ): Promise<number> {
   checkId(id);
-  const spec = loadBundle(options.bundle);
-  store.ensureRoot();
+  const { form } = await formFor(store, options.bundle); // validated once per config digest
   // One lock across create and start: nobody can start, kill or delete the container in between.
   const child = await withLock(store.lockPath(id), `container "${id}"`, async () => {
-    const created = await createLocked(store, id, spec, { ...options, detached: options.detach ?? false });
+    const createOptions = { ...options, detached: options.detach ?? false };
+    // No hook to run between create and start: the first process execs the program as soon as it has mounted.
+    if (!hasHooks(form)) return (await execLocked(store, id, form, createOptions)).child;
+    const created = await createLocked(store, id, form, createOptions);
     try {
       await startLocked(store, created.state);
     } catch (error) {

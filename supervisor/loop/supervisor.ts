@@ -6,7 +6,7 @@ import type { StateStore } from '../../runch/state/store.ts';
 import type { PolicyConfig } from '../policy/index.ts';
 import { type SupervisorState, type UnitRecord, readState, writeState, writeStateSync } from '../state/file.ts';
 import { type TableEntry, type TableError, parseTable, readTable } from '../table/index.ts';
-import { loadState, remove } from './runtime.ts';
+import { forgetForm, loadState, remove } from './runtime.ts';
 import { nodeCronScheduler } from './cron.ts';
 import { Unit, type UnitContext, actionText } from './unit.ts';
 import { AdoptWatch, LogWatch } from './watch.ts';
@@ -65,6 +65,8 @@ export class Supervisor {
         if (this.units.get(unit.id) === unit && unit.removed) {
           this.units.delete(unit.id);
           this.#logs.delete(unit.id);
+          // Its compiled form goes with it, unless another entry still runs the same bundle.
+          if (![...this.units.values()].some((other) => other.entry.bundle === unit.entry.bundle)) forgetForm(this.#o.store, unit.entry.bundle);
           this.#persist();
         }
       },

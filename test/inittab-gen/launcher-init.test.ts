@@ -53,5 +53,13 @@ for (const kind of ['sysvinit', 'busybox'] as InitKind[]) {
     const stopped = await runch('stop', 'web1');
     t.equal(stopped.exitCode, 0, stopped.stderr);
     t.same(ns.pidsOf('sleep 100'), [], 'stopped');
+
+    // Removing the entry removes its launcher and fstab: nothing of it is left for init to spawn.
+    const launcher = join(ns.etc, 'vz', 'launch', 'web1');
+    t.ok(existsSync(launcher), 'a stopped entry keeps its launcher');
+    const removed = await runch('remove', 'web1');
+    t.equal(removed.exitCode, 0, removed.stderr);
+    t.notOk(existsSync(launcher), 'remove took the launcher');
+    t.notOk(existsSync(`${launcher}.fstab`), 'and its fstab');
   });
 }

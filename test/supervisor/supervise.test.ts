@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { mountsBelow } from '../helpers/fixtures.ts';
@@ -76,12 +76,19 @@ t.test('reload: new entries start, removed ones stop, changed ones restart, unto
   h.writeTable([`a:respawn:${b('a')}`, `b:respawn:${b('b')}`, `c:respawn:${b('c')}`]);
   h.start();
   await waitFor('3 running', () => ['a', 'b', 'c'].every((id) => h.unit(id)?.state === 'running'));
+  // Issue 12: each bundle started through its compiled form, cached in the runch root.
+  const forms = () => (existsSync(join(h.root, '.compiled')) ? readdirSync(join(h.root, '.compiled')).filter((n) => n.endsWith('.json')) : []);
+  const formOf = (bundle: string) => forms().find((n) => JSON.parse(readFileSync(join(h.root, '.compiled', n), 'utf8')).bundle === bundle);
+  t.equal(forms().length, 3, 'one compiled form per bundle');
   const before = Object.fromEntries(['a', 'b', 'c'].map((id) => [id, h.unit(id)!.pid]));
   h.writeTable([`a:respawn:${b('a')}`, `b:respawn:${b('b')}:stop-timeout=3s`, `d:respawn:${b('d')}`]);
   await waitFor('reload applied', () => h.unit('d')?.state === 'running' && !h.unit('c') && h.unit('b')?.state === 'running' && h.unit('b')!.pid !== before.b);
   t.equal(h.unit('a')!.pid, before.a, 'untouched entry not disturbed');
   t.equal(h.unit('a')!.restarts, 0);
   t.notOk(existsSync(join(h.root, 'c')), 'removed entry: runch state deleted');
+  await waitFor('removed entry forgotten', () => formOf(b('c')) === undefined, 5_000).catch(() => undefined);
+  t.equal(formOf(b('c')), undefined, 'removed entry: its compiled form deleted');
+  t.ok(formOf(b('a')) && formOf(b('d')), 'the others keep theirs');
   t.same(pidsOf(['sleep', '2099']), [], 'removed entry: process gone');
   t.same(await mountsBelow(`${h.dir}/bundles`), [], 'no mounts left');
 });
