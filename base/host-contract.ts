@@ -161,7 +161,7 @@ export const logsRequestSchema = z
   })
   .strict();
 /** `runch host top`: status plus live figures; `sampleMs` is the interval over which CPU is measured on the host. */
-export const topRequestSchema = z.object({ app: app.optional(), sampleMs: z.number().int().min(50).max(5000).default(250) }).strict();
+export const topRequestSchema = z.object({ app: app.optional(), sampleMs: z.number().int().min(50).max(5000).default(200) }).strict();
 /** `runch host config`: write the host config (defaults for what is not given), nothing else. */
 export const configRequestSchema = z.object({}).strict();
 

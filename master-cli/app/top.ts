@@ -16,7 +16,7 @@ export interface HostTopRow {
 }
 
 /** How long each host samples its apps' CPU: long enough for a rate, short beside the round trip it rides on. */
-export const DEFAULT_SAMPLE_MS = 250;
+export const DEFAULT_SAMPLE_MS = 200;
 
 /**
  * Every app's live figures and every host's own, in ONE ansible round trip (`runch host top`): the CPU sample is

@@ -10,7 +10,7 @@ const USAGE = `runch host <${VERBS.join('|')}>   (request: JSON on stdin; answer
                                                       health: {"app","version","image","config","restart","mode",...}
   echo '{"app":"web"}' | runch host stop | start | remove
   echo '{"app":"web","lines":20}' | runch host logs   (with "cursors": {HOST: cursor} and --vz-host: the lines since)
-  echo '{"sampleMs":250}' | runch host top            status plus CPU %, RSS, fds per app; load, RAM, disk, vz's RSS
+  echo '{"sampleMs":200}' | runch host top            status plus CPU %, RSS, fds per app; load, RAM, disk, vz's RSS
   echo '{}' | runch host config                       write the host config (/var/lib/vz/host.json)
   the contract: base/host-contract.ts; an error is {"ok":false,"error":{"code","message"}} and exit 1`;
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { type AppTop, type HostTop, type TopAnswer, VZ_HOME } from '../../base/host-contract.ts';
-import { isAlive } from '../../base/proc.ts';
+import { isAlive, listPids } from '../../base/proc.ts';
 import { modeFile, readMode } from '../../inittab-gen/mode.ts';
 import { readTally } from '../../inittab-gen/tally.ts';
 import { liveSupervisor } from '../../supervisor/control.ts';
@@ -117,18 +117,20 @@ function hostFigures(ctx: HostContext, ids: string[], sampleMs: number): HostTop
 /**
  * `runch host top`: status's rows plus CPU, memory and fds of each app's processes, and the host's own figures, in
  * one answer. CPU is two reads of every member's ticks `sampleMs` apart (a rate needs two points; what the process
- * used over its whole life says nothing of now); the host figures are read while the interval runs.
+ * used over its whole life says nothing of now); the rows, members and host figures are read while the interval runs.
  */
 export async function hostTop(ctx: HostContext, request: { app?: string; sampleMs: number }): Promise<TopAnswer> {
+  // The first read is of every process, before the rows and members are worked out: that work runs inside the
+  // interval instead of before it (a process that appears later began within it: all its time counts).
+  const started = process.hrtime.bigint();
+  const before = new Map(listPids().map((pid) => [pid, cpuTicks(pid)]));
   const rows = appRows(ctx, request.app);
   const supervised = readMode(modeFile(ctx.config.table)) === 'supervisor';
   const units = supervised ? new Map((readState(stateDir())?.units ?? []).map((u) => [u.id, u.restarts])) : undefined;
   const members = rows.map((row) => (row.pid ? membersOf(ctx, row.id, row.pid) : []));
-  const before = members.map((pids) => new Map(pids.map((pid) => [pid, cpuTicks(pid)])));
-  const started = process.hrtime.bigint();
-  const wait = new Promise((resolve) => setTimeout(resolve, request.sampleMs));
   const host = hostFigures(ctx, rows.map((r) => r.id), request.sampleMs);
-  await wait;
+  const spentMs = Number(process.hrtime.bigint() - started) / 1e6;
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, request.sampleMs - spentMs)));
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
   const now = Date.now();
   const apps = rows.map((row, i): AppTop => {
@@ -136,10 +138,10 @@ export async function hostTop(ctx: HostContext, request: { app?: string; sampleM
     let rss = 0;
     let fds = 0;
     let processes = 0;
-    for (const [pid, first] of before[i]) {
+    for (const pid of members[i]) {
       const last = cpuTicks(pid);
-      if (last === undefined || first === undefined) continue; // exited during the sample
-      ticks += last - first;
+      if (last === undefined) continue; // exited during the sample
+      ticks += last - (before.get(pid) ?? 0);
       rss += rssBytes(pid);
       fds += openFds(pid);
       processes++;
