@@ -4,6 +4,7 @@
  * logged as JSON, appended to events.jsonl, and given to the notify hook. Rounds never overlap: a round holds the
  * watch's lock in the master's state dir, so a cron-run `--once` and a foreground watch cannot both act.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { VzError } from '../../base/errors.ts';
@@ -34,6 +35,7 @@ export interface RoundReport {
 }
 
 export async function watchRound(target: RunTarget, o: RoundOptions): Promise<RoundReport> {
+  mkdirSync(join(target.stateDir, 'locks'), { recursive: true });
   return withLock(join(target.stateDir, 'locks', 'watch'), 'the watch', () => round(target, o), 0);
 }
 

@@ -4,11 +4,20 @@
  * thread, the master may be a small machine too). A round that fails (ansible missing, another watch acting) is
  * logged and the next round tries again; Ctrl-C lets a running round finish, then exits 0.
  */
-import cron from 'node-cron';
 import pino, { type Logger } from 'pino';
 import { VzError } from '../../base/errors.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import { type RoundOptions, watchRound } from './round.ts';
+
+/**
+ * node-cron, lazily. In the CommonJS bundle (dist/vzmaster.cjs) through require, so esbuild bundles node-cron's CJS
+ * build (its ESM build reads import.meta.url at load, which a CJS bundle does not have); from source, import().
+ */
+async function loadCron(): Promise<typeof import('node-cron')> {
+  if (typeof require === 'function') return require('node-cron') as typeof import('node-cron');
+  const name = 'node-cron';
+  return (await import(name)) as typeof import('node-cron');
+}
 
 export function watchLogger(): Logger {
   return pino(
@@ -24,6 +33,7 @@ export async function watchOnce(target: RunTarget, options: RoundOptions): Promi
 }
 
 export async function watchForeground(target: RunTarget, options: RoundOptions, every: string): Promise<number> {
+  const cron = await loadCron();
   if (!cron.validate(every)) throw new VzError('usage', `watch: --every "${every}" is not a cron schedule node-cron reads (e.g. "*/30 * * * * *" for every 30 s)`);
   const log = options.log;
   let running: Promise<void> | undefined;
@@ -39,7 +49,8 @@ export async function watchForeground(target: RunTarget, options: RoundOptions, 
     await running;
     running = undefined;
   };
-  const task = cron.schedule(every, tick, { noOverlap: true, name: 'vzmaster watch' });
+  // Overlap is prevented by `running` above, quietly (node-cron's own noOverlap prints a warning on every skipped tick).
+  const task = cron.schedule(every, tick, { name: 'vzmaster watch' });
   log.info({ watching: every, lostAfter: options.lostAfter }, `watching every deployed app on "${every}"; a host is lost after ${options.lostAfter} missed checks in a row`);
   // The first round now, not at the first tick: a freshly started watch knows where things stand at once.
   void tick();
