@@ -10,7 +10,8 @@ import { mountPlan, type MountStep } from './mounts.ts';
  * $4 umask, $5 "=PWD" or "-", $7 ln, $8 mkdir ("" when no step needs them), $9 the command file ("" = the chain is
  * given here; else `runch start` writes it: config.json had no process at create);
  * then the mount steps up to "--": "m:N" mount stage N of the fstab, "f:PATH" an empty file (a mount point inside an
- * earlier mount), "l:PATH" TARGET a symlink; then the chain. (The container's env is already in place, so no PATH
+ * earlier mount), "l:PATH" TARGET a symlink, "r:FLAG:SOFT:HARD" an rlimit set with the shell's own ulimit (one exec of
+ * prlimit fewer: nofile alone, see SHELL_LIMITS); then the chain. (The container's env is already in place, so no PATH
  * lookup is trusted for host tools.)
  * It mounts (inside its own mount namespace when it has one), reports "mounted" on fd 3, blocks on the fifo
  * until `runch start` opens it, then replaces itself with the chain, so the pid never changes. Its errors go to
@@ -23,6 +24,8 @@ while [ "$1" != -- ]; do
   m:*) "$mountbin" -a -T "$fstab" -O "X-runch.s\${1#m:}" 2>&3 || exit 125;;
   f:*) p=\${1#f:}; { [ -d "\${p%/*}" ] || "$mkdirbin" -p -- "\${p%/*}"; } 2>&3 || exit 125; { true >> "$p"; } 2>&3 || exit 125;;
   l:*) "$lnbin" -s -- "$2" "\${1#l:}" 2>&3 || exit 125; shift;;
+  r:*) x=\${1#r:}; f=\${x%%:*}; x=\${x#*:}; s=\${x%%:*}; h=\${x#*:}
+    ulimit -S "-$f" "$s" 2>/dev/null; { ulimit -H "-$f" "$h" && ulimit -S "-$f" "$s"; } 2>&3 || exit 125;;
   esac
   shift
 done
@@ -50,10 +53,10 @@ function rlimitValue(value: number): string {
  * cwd, uid) -> program: each step execs the next, so the program keeps the first pid and nothing of runch stays
  * behind. choom goes first, while the chain still runs as root: lowering the score below 0 needs CAP_SYS_RESOURCE.
  */
-export function execChain(spec: ProcessSpec & { rootfs: string }): string[] {
+export function execChain(spec: ProcessSpec & { rootfs: string }, limitsInShell = false): string[] {
   const chain: string[] = [];
   if (spec.oomScoreAdj !== undefined) chain.push(hostBinary('choom'), '-n', String(spec.oomScoreAdj), '--');
-  if (spec.rlimits.length > 0) {
+  if (spec.rlimits.length > 0 && !limitsInShell) {
     chain.push(hostBinary('prlimit'));
     for (const limit of spec.rlimits)
       chain.push(`--${limit.type.slice('RLIMIT_'.length).toLowerCase()}=${rlimitValue(limit.soft)}:${rlimitValue(limit.hard)}`);
@@ -70,6 +73,18 @@ export function execChain(spec: ProcessSpec & { rootfs: string }): string[] {
   if (!needsSetpriv) chain.push(`--setgid=${spec.gid}`);
   chain.push('--', ...spec.args);
   return chain;
+}
+
+/**
+ * ulimit's flag for the limits the first process sets itself: nofile, the one runch spec (and runc's) writes, counted
+ * in plain numbers, with the same flag in dash and busybox sh (their other flags differ or count in blocks).
+ */
+const SHELL_LIMITS: Record<string, string> = { RLIMIT_NOFILE: 'n' };
+
+/** The rlimits as "r:" steps of INIT_SCRIPT, when the shell can set every one of them; else undefined (prlimit). */
+function shellLimitSteps(spec: ProcessSpec): string[] | undefined {
+  if (!spec.rlimits.every((limit) => limit.type in SHELL_LIMITS)) return undefined;
+  return spec.rlimits.map((limit) => `r:${SHELL_LIMITS[limit.type]}:${rlimitValue(limit.soft)}:${rlimitValue(limit.hard)}`);
 }
 
 export interface InitCommand {
@@ -94,6 +109,7 @@ export function initCommand(spec: ContainerSpec, opts: { fstab: string; fifo: st
   const needs = (kind: 'file' | 'link') => steps.some((step) => kind in step);
   // Without a process the chain comes from `runch start`, through the command file: only a created container waits.
   const cmdfile = spec.processAtStart && opts.fifo && opts.fifo !== '-' ? commandFileFor(opts.fifo) : '';
+  const limits = cmdfile ? undefined : shellLimitSteps(spec);
   const script = [hostBinary('sh', 'a POSIX shell'), '-c', INIT_SCRIPT, 'runch-init', hostBinary('mount'), opts.fstab, opts.fifo];
   const args = [
     ...script,
@@ -104,8 +120,9 @@ export function initCommand(spec: ContainerSpec, opts: { fstab: string; fifo: st
     needs('file') ? hostBinary('mkdir', 'coreutils') : '',
     cmdfile,
     ...stepArgs(steps),
+    ...(limits ?? []),
     '--',
-    ...(cmdfile ? [] : execChain(spec)),
+    ...(cmdfile ? [] : execChain(spec, limits !== undefined)),
   ];
   const argv = opts.mountNamespace ? [hostBinary('unshare'), '--mount', '--propagation', 'private', '--', ...args] : args;
   const env: Record<string, string> = {};
