@@ -141,7 +141,7 @@ export async function hostTop(ctx: HostContext, request: { app?: string; sampleM
     for (const pid of members[i]) {
       const last = cpuTicks(pid);
       if (last === undefined) continue; // exited during the sample
-      ticks += last - (before.get(pid) ?? 0);
+      ticks += Math.max(0, last - (before.get(pid) ?? 0));
       rss += rssBytes(pid);
       fds += openFds(pid);
       processes++;
