@@ -275,6 +275,21 @@ export type HostTop = z.infer<typeof hostTopSchema>;
 export const topAnswerSchema = okAnswer({ mode: z.enum(HOST_MODES), host: hostTopSchema, apps: z.array(appTopSchema) });
 export type TopAnswer = z.infer<typeof topAnswerSchema>;
 
+/**
+ * `runch host rebuild`: the image `image` made in the images directory from the base image `base` there and the
+ * delta file `delta` the master just copied beside it (image/delta/), checked by digest before it is named; the delta
+ * goes either way. A refusal (no base, a corrupt delta) tells the master to send the full image.
+ */
+export const rebuildRequestSchema = z
+  .object({
+    base: imageName,
+    image: imageName,
+    delta: z.string().regex(/^[0-9a-f]{64}\.from-[0-9a-f]{16}\.vzdelta$/, 'delta: <sha256>.from-<16 hex>.vzdelta, a file name in the images directory'),
+  })
+  .strict();
+export type RebuildRequest = z.infer<typeof rebuildRequestSchema>;
+export const rebuildAnswerSchema = okAnswer({ changed: z.boolean(), image: imageName });
+
 /** Every verb: its request and answer schemas. */
 export const HOST_VERBS = {
   apply: { request: applyRequestSchema, answer: applyAnswerSchema },
@@ -285,6 +300,7 @@ export const HOST_VERBS = {
   logs: { request: logsRequestSchema, answer: logsAnswerSchema },
   config: { request: configRequestSchema, answer: configAnswerSchema },
   top: { request: topRequestSchema, answer: topAnswerSchema },
+  rebuild: { request: rebuildRequestSchema, answer: rebuildAnswerSchema },
 } as const;
 export type HostVerb = keyof typeof HOST_VERBS;
 export type HostAnswer<V extends HostVerb> = z.infer<(typeof HOST_VERBS)[V]['answer']>;

@@ -16,6 +16,7 @@ export async function runHostVerb(verb: HostVerb, request: unknown, self?: HostS
   if (verb === 'config') answer = { ok: true, changed: written!.changed, config: written!.config };
   else if (verb === 'apply') answer = await (await import('./apply.ts')).applyApp(ctx, input as never, self);
   else if (verb === 'status') answer = await (await import('./status.ts')).hostStatus(ctx, input as { app?: string; runch?: boolean });
+  else if (verb === 'rebuild') answer = await (await import('./rebuild.ts')).rebuildFromDelta(ctx, input as never);
   else if (verb === 'top') answer = await (await import('./top.ts')).hostTop(ctx, input as { app?: string; sampleMs: number });
   else if (verb === 'logs') {
     const { app, lines, maxBytes, cursors } = input as { app: string; lines: number; maxBytes: number; cursors?: Record<string, LogCursor> };
