@@ -1,6 +1,6 @@
 import { chmodSync, fstatSync, lchownSync, lstatSync, lutimesSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Transform, Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { execa } from 'execa';
 import * as tar from 'tar';
@@ -29,7 +29,7 @@ async function readArchive(fd: number, sink: Writable, onBytes?: (n: number) => 
   readSync(fd, head, 0, 8, 0);
   const source = fdReadable(fd);
   if (onBytes) source.on('data', (chunk) => onBytes(chunk.length));
-  const unzip: Transform | undefined = decompressor(sniff(head));
+  const unzip: Duplex | undefined = decompressor(sniff(head));
   await (unzip ? pipeline(source, unzip, sink) : pipeline(source, sink));
 }
 

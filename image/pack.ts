@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, write, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { writeAtomic } from '../base/atomic.ts';
 import { VzError } from '../base/errors.ts';
-import { compressor, EXTENSIONS, type Compression } from './compression.ts';
+import { checkCompression, compressor, EXTENSIONS, type Compression } from './compression.ts';
 import { manifestSchema, type Manifest } from './manifest.ts';
 import { progress } from './progress.ts';
 import { tarStream } from './tar-writer.ts';
@@ -26,12 +27,36 @@ export interface PackResult {
   manifestPath: string;
 }
 
+const writeAt = promisify(write);
+
 /** SOURCE_DATE_EPOCH (reproducible-builds.org): when set, every entry's mtime; otherwise each file's own. */
 function fixedTime(): Date | undefined {
   const epoch = process.env.SOURCE_DATE_EPOCH;
   if (epoch === undefined || epoch === '') return undefined;
   if (!/^\d+$/.test(epoch)) throw new VzError('usage', `SOURCE_DATE_EPOCH "${epoch}" must be seconds since 1970`);
   return new Date(Number(epoch) * 1000);
+}
+
+/**
+ * The uncompressed archive into a file, each batch's write (in the thread pool) overlapping the reading of the next
+ * batch's files (on this thread); a stream pipeline would add a queue and a copy of its own per batch.
+ */
+async function writeOverlapped(chunks: AsyncIterable<Buffer>, path: string): Promise<void> {
+  const fd = openSync(path, 'w', 0o644);
+  let pending: Promise<void> = Promise.resolve();
+  const writeAll = async (chunk: Buffer): Promise<void> => {
+    for (let off = 0; off < chunk.length; ) off += (await writeAt(fd, chunk, off, chunk.length - off)).bytesWritten;
+  };
+  try {
+    for await (const chunk of chunks) {
+      await pending;
+      pending = writeAll(chunk);
+      pending.catch(() => undefined); // awaited on the next turn or below
+    }
+    await pending;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `vzimage pack`: a bundle into one flat, deterministic tarball named by its sha256, and its manifest beside it. */
@@ -45,7 +70,7 @@ export async function pack(bundleDir: string, outDir: string, options: PackOptio
     throw new VzError('invalid-config', `${bundleDir} is not a bundle (config.json and rootfs/ are needed): make one with vzimage bundle`);
   const out = resolve(outDir);
   if (out === bundle || out.startsWith(`${bundle}/`)) throw new VzError('usage', `-o ${outDir} is inside the bundle ${bundleDir}: the image would pack itself; choose a directory outside it`);
-  const stream = compressor(compression); // refuses zstd on an old Node before any file is written
+  checkCompression(compression); // zstd on an old Node without the system's zstd: refused before any file is written
   mkdirSync(outDir, { recursive: true });
   const { paths, bytes, stats } = walkSorted(bundle);
   const fixed = options.mtime ?? fixedTime();
@@ -61,10 +86,10 @@ export async function pack(bundleDir: string, outDir: string, options: PackOptio
         yield chunk;
       }
     };
-    const sink = createWriteStream(tmp, { mode: 0o644 });
     const source = tarStream(bundle, paths, fixed, bar.add, stats);
-    if (stream) await pipeline(source, stream, digest, sink);
-    else await pipeline(source, digest, sink);
+    const stream = compressor(compression);
+    if (stream) await pipeline(source, stream, digest, createWriteStream(tmp, { mode: 0o644 }));
+    else await writeOverlapped(digest(source), tmp);
     const fd = openSync(tmp, 'r');
     fsyncSync(fd);
     closeSync(fd);

@@ -2,11 +2,13 @@ import { closeSync, lstatSync, openSync, readlinkSync, readSync, type Stats } fr
 import { join } from 'node:path';
 import { Header, Pax } from 'tar';
 import { VzError } from '../base/errors.ts';
+import { fastHeaderFits, type HeaderFields, writeFastHeader } from './tar-header.ts';
 
 const BATCH = 1024 * 1024;
 const ZERO = Buffer.alloc(1024);
 
 type EntryType = 'File' | 'Link' | 'Directory' | 'SymbolicLink' | 'CharacterDevice' | 'BlockDevice' | 'FIFO';
+const FLAGS: Record<EntryType, string> = { File: '0', Link: '1', SymbolicLink: '2', CharacterDevice: '3', BlockDevice: '4', Directory: '5', FIFO: '6' };
 
 function typeOf(stat: Stats): EntryType | undefined {
   if (stat.isFile()) return 'File';
@@ -19,9 +21,9 @@ function typeOf(stat: Stats): EntryType | undefined {
 }
 
 /**
- * The archive's bytes, in 1 MiB batches: headers made by the tar package's Header (and Pax for long names or big
- * values), files read synchronously one after the other. Why not node-tar's own Pack: it spends about 0.5 ms of
- * JavaScript per entry and writes host-specific fields (user names, atime, ctime, inode) that break determinism.
+ * The archive's bytes, in 1 MiB batches: headers written in place (tar-header.ts), or made by the tar package's
+ * Header (and Pax) for long or non-ASCII names and big values; files read synchronously one after the other.
+ * Why not node-tar's own Pack: it spends about 0.5 ms of JavaScript per entry and writes host-specific fields (user names, atime, ctime, inode) that break determinism.
  * Each entry holds mode (with setuid bits), numeric uid and gid, no names, mtime to the second (or `fixed`);
  * a second path to an inode already written becomes a hard link to the first.
  */
@@ -31,12 +33,15 @@ export async function* tarStream(root: string, paths: string[], fixed: Date | un
   // no concat; a fresh one after each yield, as the consumer may still hold the last
   let batch = Buffer.allocUnsafe(BATCH);
   let held = 0;
-  const push = (buf: Buffer): void => {
-    if (held + buf.length > batch.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(batch.length * 2, held + buf.length));
+  const room = (n: number): void => {
+    if (held + n > batch.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(batch.length * 2, held + n));
       batch.copy(bigger, 0, 0, held);
       batch = bigger;
     }
+  };
+  const push = (buf: Buffer): void => {
+    room(buf.length);
     buf.copy(batch, held);
     held += buf.length;
   };
@@ -64,22 +69,18 @@ export async function* tarStream(root: string, paths: string[], fixed: Date | un
     const path = type === 'Directory' ? `${rel}/` : rel;
     const mtime = fixed ?? new Date(Math.floor(stat.mtimeMs / 1000) * 1000);
     const device = type === 'CharacterDevice' || type === 'BlockDevice';
-    const header = new Header({
-      path,
-      type,
-      linkpath,
-      size,
-      mtime,
-      mode: stat.mode & 0o7777,
-      uid: stat.uid,
-      gid: stat.gid,
-      uname: '',
-      gname: '',
-      devmaj: device ? Number((BigInt(stat.rdev) >> 8n) & 0xfffn) | Number((BigInt(stat.rdev) >> 32n) & ~0xfffn) : 0,
-      devmin: device ? Number(BigInt(stat.rdev) & 0xffn) | Number((BigInt(stat.rdev) >> 12n) & ~0xffn) : 0,
-    });
-    if (header.encode()) push(new Pax({ path, linkpath, size, mtime, uid: stat.uid, gid: stat.gid }).encode());
-    push(header.block as Buffer);
+    const devmaj = device ? Number((BigInt(stat.rdev) >> 8n) & 0xfffn) | Number((BigInt(stat.rdev) >> 32n) & ~0xfffn) : 0;
+    const devmin = device ? Number(BigInt(stat.rdev) & 0xffn) | Number((BigInt(stat.rdev) >> 12n) & ~0xffn) : 0;
+    const fields: HeaderFields = { path, flag: FLAGS[type], linkpath, size, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, mtime: mtime.getTime() / 1000, devmaj, devmin };
+    if (fastHeaderFits(fields)) {
+      room(512);
+      writeFastHeader(batch, held, fields);
+      held += 512;
+    } else {
+      const header = new Header({ path, type, linkpath, size, mtime, mode: fields.mode, uid: stat.uid, gid: stat.gid, uname: '', gname: '', devmaj, devmin });
+      if (header.encode()) push(new Pax({ path, linkpath, size, mtime, uid: stat.uid, gid: stat.gid }).encode());
+      push(header.block as Buffer);
+    }
     if (type === 'File' && size > 0) {
       const fd = openSync(abs, 'r');
       try {
