@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import t from 'tap';
 import { initEntrySchema } from '../../inittab-gen/entry.ts';
 import { planApply } from '../../inittab-gen/plan.ts';
-import { FEATURES, POLICY_TABLE, policyTableMarkdown, TABLE_INITS } from '../../inittab-gen/policy-table.ts';
+import { FEATURES, POLICY_TABLE, policyTableMarkdown, refusal, TABLE_INITS } from '../../inittab-gen/policy-table.ts';
 import { entrySpec } from '../../runch/host/apply.ts';
 import { parseShow } from '../../inittab-gen/systemd-status.ts';
 import { cronToOnCalendar } from '../../inittab-gen/systemd/calendar.ts';
@@ -23,6 +23,8 @@ t.test('the docs hold the table as the code has it', async (t) => {
   for (const init of TABLE_INITS) for (const feature of FEATURES) {
     const cell = POLICY_TABLE[init][feature];
     t.ok(cell.support !== 'refused' || cell.fix, `${init} ${feature}: a refusal names its fix`);
+    const line = refusal(init, feature, `${feature} "x"`);
+    if (line !== undefined) t.ok(!line.includes('\n') && line.endsWith(cell.fix!), `${init} ${feature}: one line ending in the fix`);
   }
 });
 
