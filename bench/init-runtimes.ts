@@ -112,6 +112,7 @@ try {
   const rows: [string, Awaited<ReturnType<typeof runtimeRow>>][] = [];
   rows.push(['runch (launcher execs the chroot)', await runtimeRow('runch', 5000)]);
   rows.push(['runc 1.1.5 (runc run in the foreground)', await runtimeRow('runc', 6000)]);
+  removeCgroups(); // before crunNeeds may hide a cgroup2 tree runc made directories in
   const crun = crunNeeds();
   if (crun !== 'not installed') rows.push([`crun 1.8.1 (crun run in the foreground)${crun ? `; ${crun}` : ''}`, await runtimeRow('crun', 7000)]);
   console.log(`${N} containers (busybox sleep) per runtime under sysvinit in init mode, each killed once with -9\n`);
