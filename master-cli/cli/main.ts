@@ -13,6 +13,7 @@ const verbs: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./logs.ts')).logs,
   top: async () => (await import('./top.ts')).top,
   watch: async () => (await import('./watch.ts')).watch,
+  console: async () => (await import('./console.ts')).consoleVerb,
   deploy: async () => (await import('./deploy.ts')).deployVerb,
   rollback: async () => (await import('./deploy.ts')).rollbackVerb,
   newnode: async () => (await import('./newnode.ts')).newnode,
