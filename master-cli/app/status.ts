@@ -26,10 +26,17 @@ export interface HostStatus {
 export async function collectStatus(target: RunTarget, limit?: string, app?: string, options: { runch?: boolean } = {}): Promise<HostStatus[]> {
   const request = { ...(app ? { app } : {}), ...(options.runch ? { runch: true } : {}) };
   const outcome = await adhoc(target, { ...hostCall('status', request, { ifInstalled: true, taskTimeout: 30 }), limit, connectTimeout: 5 });
-  const wanted = hostRuntimes(target.inventory);
+  // The inventory (ansible-inventory: ~0.5 s of python) is read only for a host whose answer lacks its runtime
+  // (unreachable, no runch yet, an older runch): status stays one round trip and nothing else.
+  let wanted: Map<string, Runtime> | undefined;
+  const inventoryRuntime = (host: string) => (wanted ??= hostRuntimes(target.inventory)).get(host) ?? 'runch';
   return outcome.hosts.map((r): HostStatus => {
     const reply = hostReply('status', r);
-    const runtime = wanted.get(r.host) ?? 'runch';
+    if (reply.kind === 'answer' && reply.answer.runtime) {
+      const { mode, runchSha1, images, apps, runtime } = reply.answer;
+      return { host: r.host, reachable: true, mode, runtime, runchSha1, images, apps: apps.map((row) => ({ ...row, host: r.host })) };
+    }
+    const runtime = inventoryRuntime(r.host);
     if (reply.kind === 'unreachable') return { host: r.host, reachable: false, error: reply.message, runtime, apps: [] };
     // A host where runch was never installed simply runs nothing of vz yet.
     if (reply.kind === 'no-runch') return { host: r.host, reachable: true, runtime, apps: [] };
