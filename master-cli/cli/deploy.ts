@@ -12,10 +12,13 @@ function report(result: DeployReport, json: boolean): number {
   else {
     process.stdout.write(table(['HOST', 'RESULT', 'MESSAGE'], result.hosts.map((h) => [h.host, h.status, h.message || '-'])));
     for (const note of result.notes) process.stdout.write(`note: ${note}\n`);
-    process.stdout.write(`${result.app}: ${result.rolledBack ? 'ROLLED BACK' : result.failed ? 'FAILED, left as it is' : 'deployed'} ${result.image.split('/').pop()}\n${summaryLine(counts)}\n`);
+    const placedNone = result.placement.unplaced > 0 && result.placement.added.length + result.hosts.filter((h) => h.status === 'ok' || h.status === 'changed').length === 0;
+    const verdict = result.rolledBack ? 'ROLLED BACK' : result.failed ? 'FAILED, left as it is' : placedNone ? 'NOT DEPLOYED: no reachable host' : 'deployed';
+    process.stdout.write(`${result.app}: ${verdict} ${result.image.split('/').pop()}\n${summaryLine(counts)}\n`);
   }
   if (result.failed || counts.failed > 0) return 2;
-  return counts.unreachable > 0 ? 4 : 0;
+  // Fewer replicas than asked run: as when a host is unreachable (4), so a script does not read it as done.
+  return counts.unreachable > 0 || result.placement.unplaced > 0 ? 4 : 0;
 }
 
 export const deployVerb = defineVerb({
