@@ -9,8 +9,9 @@ import type { RunTarget } from '../ansible/run.ts';
 import type { HostResult } from '../ansible/result.ts';
 import { hostRuntimes } from '../inventory/runtime.ts';
 import type { HostMode } from './host-mode.ts';
+import { type PushOutcome, pushDifferential } from './delta-push.ts';
 import { hostCall, hostReply, settleFromAnswer } from './host-command.ts';
-import { HOST_IMAGES, HOST_RUNCH } from './host-paths.ts';
+import { HOST_RUNCH } from './host-paths.ts';
 import { runchArtifact } from './runch-artifact.ts';
 import { HostSteps } from './steps.ts';
 
@@ -68,13 +69,12 @@ export function runchInstallCalls(): AdhocCall[] {
   return [runchCopy(), { ...config, args: { ...config.args, creates: '/var/lib/vz/host.json' } }];
 }
 
-/** Push an image: one copy; hosts that hold it (checksum compared by ansible) get nothing. */
-export async function pushImage(steps: HostSteps, imageFile: string, only?: string[]): Promise<{ sent: string[]; present: string[] }> {
-  const results = await steps.run('push', copyInto(imageFile, HOST_IMAGES, '0644'), only);
-  return {
-    sent: results.filter((r) => r.status === 'changed').map((r) => r.host),
-    present: results.filter((r) => r.status === 'ok').map((r) => r.host),
-  };
+/**
+ * Push an image: a host that got an earlier version of the app gets a delta against it, any other the full image
+ * (delta-push.ts); hosts that hold it (checksum compared by ansible) get nothing.
+ */
+export async function pushImage(steps: HostSteps, imageFile: string, only?: string[]): Promise<PushOutcome> {
+  return pushDifferential(steps, imageFile, only);
 }
 
 export interface StartOptions {

@@ -25,6 +25,21 @@ export class HostSteps {
     return this.target.inventory;
   }
 
+  /** The master's state directory of the run (vzmaster keeps what it pushed where there). */
+  get stateDir(): string {
+    return this.target.stateDir;
+  }
+
+  /** The run's target (inventory, state, ansible). */
+  get runTarget(): RunTarget {
+    return this.target;
+  }
+
+  /** The run's --limit as given. */
+  get limitPattern(): string | undefined {
+    return this.limit;
+  }
+
   /** Hosts still in the run (undefined before the first call when the caller gave none: every host the limit matches). */
   get hosts(): string[] | undefined {
     return this.alive;

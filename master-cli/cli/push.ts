@@ -1,7 +1,16 @@
 import { VzError } from '../../base/errors.ts';
+import type { Transfer } from '../app/delta-push.ts';
 import { imageDigest, newSteps, pushImage } from '../app/ops.ts';
 import { defineVerb } from '../../base/cli.ts';
 import { finish, stepPrinter, TARGET_OPTIONS, targetOf } from './target.ts';
+
+function describe(t: Transfer | undefined): string {
+  if (!t) return '';
+  if (t.how === 'none') return 'already there';
+  if (t.how === 'delta') return `delta sent: ${t.bytes} bytes against ${t.base?.slice(0, 16)}`;
+  if (t.how === 'full') return `full image sent: ${t.bytes} bytes`;
+  return `delta refused (${t.refused}); full image sent: ${t.bytes} bytes in all`;
+}
 
 export const push = defineVerb({
   name: 'push',
@@ -14,8 +23,9 @@ export const push = defineVerb({
     imageDigest(image); // a misnamed or corrupt image never leaves the master
     const { config, limit } = targetOf(values);
     const steps = newSteps(config, limit, stepPrinter('push', values.json));
-    const { sent, present } = await pushImage(steps, image);
-    const results = steps.summary().map((r) => ({ ...r, result: {}, message: r.message || (sent.includes(r.host) ? 'sent' : present.includes(r.host) ? 'already there' : '') }));
-    return finish(results, values.json, { sent, present });
+    const { sent, present, transfers } = await pushImage(steps, image);
+    const results = steps.summary().map((r) => ({ ...r, result: {}, message: r.message || describe(transfers[r.host]) || (sent.includes(r.host) ? 'sent' : present.includes(r.host) ? 'already there' : '') }));
+    // --json: per host, how the image went (delta, full, or a refused delta then full) and the bytes copied.
+    return finish(results, values.json, { sent, present, transfers });
   },
 });
