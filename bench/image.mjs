@@ -20,7 +20,8 @@ const tree = process.env.BENCH_TREE ?? resolve(import.meta.dirname, '../node_mod
 const dir = mkdtempSync('/var/tmp/vz-bench-image-');
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-const node = (tool, args) => execFileSync(process.execPath, [join(dist, `${tool}.mjs`), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+// the binaries as a user runs them (their shebang turns Node's compile cache on), not `node file`
+const node = (tool, args) => execFileSync(join(dist, `${tool}.cjs`), args, { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 const kib = (path) => Number(execFileSync('du', ['-sk', path]).toString().split('\t')[0]);
 const apparentKib = (path) => Math.round(Number(execFileSync('du', ['-s', '--apparent-size', '--block-size=1', path]).toString().split('\t')[0]) / 1024);
 const files = (path) => execFileSync('find', [path, '-type', 'f', '-printf', 'x']).length;
@@ -77,10 +78,11 @@ for (const kind of kinds) {
     for (const p of [out, gnu, a, b]) rmSync(p, { recursive: true, force: true });
   }
   const mibs = (s) => (bytes / 1024 / 1024 / median(s)).toFixed(1);
-  rows.push(`| ${kind} | ${mibs(t.vzPack)} | ${mibs(t.gnuPack)} | ${mibs(t.vzUnpack)} | ${mibs(t.gnuUnpack)} | ${(vzSize / 1048576).toFixed(1)} | ${(gnuSize / 1048576).toFixed(1)} |`);
+  const ratio = (vz, gnu) => `${(median(gnu) / median(vz)).toFixed(2)}x`;
+  rows.push(`| ${kind} | ${mibs(t.vzPack)} | ${mibs(t.gnuPack)} | ${ratio(t.vzPack, t.gnuPack)} | ${mibs(t.vzUnpack)} | ${mibs(t.gnuUnpack)} | ${ratio(t.vzUnpack, t.gnuUnpack)} | ${(vzSize / 1048576).toFixed(1)} | ${(gnuSize / 1048576).toFixed(1)} |`);
 }
 console.log(`pack / unpack throughput, MiB/s of tree (${(bytes / 1048576).toFixed(0)} MiB, ${files(bundle)} files, copy of ${tree}), median of ${runs}; unpack includes vzimage's sha256 check and entry checks`);
-console.log('| compression | vzimage pack | GNU tar pack | vzimage unpack | GNU tar unpack | vzimage image MiB | GNU tar MiB |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
+console.log('| compression | vzimage pack | GNU tar pack | pack ratio | vzimage unpack | GNU tar unpack | unpack ratio | vzimage image MiB | GNU tar MiB |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const row of rows) console.log(row);
-console.log(`\nnode ${process.version}, ${execFileSync('tar', ['--version']).toString().split('\n')[0]}, ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} CPUs`);
+console.log(`\nratio: vzimage's speed over GNU tar's (1.00x = as fast). node ${process.version}, ${execFileSync('tar', ['--version']).toString().split('\n')[0]}, ${readdirSync('/sys/devices/system/cpu').filter((d) => /^cpu\d+$/.test(d)).length} CPUs`);
