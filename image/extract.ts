@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { chmodSync, fstatSync, lchownSync, lstatSync, lutimesSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
@@ -6,6 +7,7 @@ import { execa } from 'execa';
 import * as tar from 'tar';
 import { VzError } from '../base/errors.ts';
 import { decompressor, sniff } from './compression.ts';
+import { sha256OfFd } from './digest.ts';
 import { EntryChecker } from './entry-check.ts';
 import { fdReadable } from './fd-stream.ts';
 import { syncExtractor } from './extract-sync.ts';
@@ -24,17 +26,31 @@ interface Meta {
 }
 
 /** The archive's bytes from the start of an open file, decompressed by what its magic says. */
-async function readArchive(fd: number, sink: Writable, onBytes?: (n: number) => void): Promise<void> {
+async function readArchive(fd: number, sink: Writable, onBytes?: (n: number) => void, hash?: Hash): Promise<void> {
   const head = Buffer.alloc(8);
   readSync(fd, head, 0, 8, 0);
   const source = fdReadable(fd);
-  if (onBytes) source.on('data', (chunk) => onBytes(chunk.length));
+  if (onBytes || hash)
+    source.on('data', (chunk: Buffer) => {
+      onBytes?.(chunk.length);
+      hash?.update(chunk);
+    });
   const unzip: Duplex | undefined = decompressor(sniff(head));
   await (unzip ? pipeline(source, unzip, sink) : pipeline(source, sink));
 }
 
-/** Pass 1: every header through the checker before anything is written. Returns each entry's metadata. */
-async function checkAll(fd: number, label: string): Promise<Meta[]> {
+/** What the image's bytes must hash to, and the refusal when they do not. */
+export interface Expected {
+  digest: string;
+  corrupt: (actual: string) => VzError;
+}
+
+/**
+ * Pass 1: every header through the checker before anything is written; the same read hashes the file when a digest
+ * is expected (one read less than a separate sha256 pass), and a mismatch is refused before anything else: a
+ * corrupt image is called corrupt, whatever its damaged bytes made of the headers. Returns each entry's metadata.
+ */
+async function checkAll(fd: number, label: string, expected?: Expected): Promise<Meta[]> {
   const checker = new EntryChecker();
   const entries: Meta[] = [];
   let refused: unknown;
@@ -53,10 +69,20 @@ async function checkAll(fd: number, label: string): Promise<Meta[]> {
       entry.resume();
     },
   });
+  const hash = expected ? createHash('sha256') : undefined;
   try {
-    await readArchive(fd, parser as unknown as Writable);
+    await readArchive(fd, parser as unknown as Writable, undefined, hash);
   } catch (error) {
+    // the read stopped early: the digest of the whole file says whether the image is damaged
+    if (expected) {
+      const actual = await sha256OfFd(fd);
+      if (actual !== expected.digest) throw expected.corrupt(actual);
+    }
     throw new VzError('invalid-config', `${label} is not a readable tar archive (${(error as Error).message.split('\n')[0]}): it is damaged or not a tarball`);
+  }
+  if (expected && hash) {
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== expected.digest) throw expected.corrupt(actual);
   }
   if (refused !== undefined) throw refused;
   if (entries.length === 0) throw new VzError('invalid-config', `${label} holds no entries: it is empty or not a tarball`);
@@ -68,8 +94,8 @@ async function checkAll(fd: number, label: string): Promise<Meta[]> {
  * directory beside the target with the same checks again on the bytes actually read (extract-sync.ts), directory
  * modes, device nodes and directory and symlink times are set last, then the directory is renamed into place.
  */
-export async function extractArchive(fd: number, target: string, label: string): Promise<{ entries: number }> {
-  const entries = await checkAll(fd, label);
+export async function extractArchive(fd: number, target: string, label: string, expected?: Expected): Promise<{ entries: number }> {
+  const entries = await checkAll(fd, label, expected);
   const isRoot = process.getuid?.() === 0;
   let changed: unknown;
   await stage(target, async (tmp) => {

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { VzError } from '../base/errors.ts';
-import { checkDigestFormat, sha256OfFd } from './digest.ts';
+import { checkDigestFormat } from './digest.ts';
 import { extractArchive } from './extract.ts';
 import { readManifest, type Manifest } from './manifest.ts';
 
@@ -23,9 +23,9 @@ function expected(imagePath: string, given?: string): { digest: string; manifest
 }
 
 /**
- * `vzimage unpack`: verify the image's sha256 first (a corrupt image is refused before any entry is read), then
- * extract it safely into a new directory (see extract.ts). The file is read through one descriptor, so the bytes
- * checked are the bytes extracted.
+ * `vzimage unpack`: verify the image's sha256 (in the same read as the checking pass: a corrupt image is refused
+ * before anything is written), then extract it safely into a new directory (see extract.ts). The file is read
+ * through one descriptor, so the bytes checked are the bytes extracted.
  */
 export async function unpack(imagePath: string, targetDir: string, options: UnpackOptions = {}): Promise<{ digest: string; entries: number; manifest?: Manifest }> {
   const want = expected(imagePath, options.expectedDigest);
@@ -36,11 +36,10 @@ export async function unpack(imagePath: string, targetDir: string, options: Unpa
     throw new VzError('not-found', `cannot open the image ${imagePath}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   try {
-    const actual = await sha256OfFd(fd);
-    if (actual !== want.digest)
-      throw new VzError('invalid-config', `image ${imagePath} is corrupt: its sha256 is ${actual.slice(7, 19)}..., expected ${want.digest.slice(7, 19)}...: fetch or pack it again`);
-    const { entries } = await extractArchive(fd, targetDir, basename(imagePath));
-    return { digest: actual, entries, manifest: want.manifest };
+    const corrupt = (actual: string) =>
+      new VzError('invalid-config', `image ${imagePath} is corrupt: its sha256 is ${actual.slice(7, 19)}..., expected ${want.digest.slice(7, 19)}...: fetch or pack it again`);
+    const { entries } = await extractArchive(fd, targetDir, basename(imagePath), { digest: want.digest, corrupt });
+    return { digest: want.digest, entries, manifest: want.manifest };
   } finally {
     closeSync(fd);
   }
