@@ -73,7 +73,10 @@ export async function main(argv: string[]): Promise<number> {
       return verb === undefined && !help ? 1 : 0;
     }
     const load = verbs[verb];
-    if (!load) throw new VzError('usage', `unknown command "${verb}": see "runch --help"`);
+    if (!load) {
+      const { refusedVerb } = await import('./runc-flags.ts');
+      throw new VzError('usage', refusedVerb(verb) ?? `unknown command "${verb}": see "runch --help"`);
+    }
     const command = await load();
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(`${command.summary}\nusage: ${command.usage}\n`);

@@ -56,3 +56,20 @@ const preservesNone = (arg: string, next: string | undefined) => (arg.includes('
 
 const EXEC_WITH_VALUE = new Set(['--process', '-p', '--pid-file', '--cwd', '--env', '-e', '--user', '-u']);
 const takesValue = (previous: string | undefined) => previous !== undefined && EXEC_WITH_VALUE.has(previous);
+
+/** runc verbs clients call that a chroot runtime has no means for: refused naming what is missing. */
+const REFUSED_VERBS: Record<string, string> = {
+  pause: 'freezing a container needs the cgroup freezer, and runch makes no cgroups',
+  resume: 'freezing a container needs the cgroup freezer, and runch makes no cgroups (nothing is ever paused)',
+  update: 'changing resource limits needs cgroups, and runch makes none',
+  checkpoint: 'checkpointing (CRIU) needs the namespaces and cgroups runch does not make',
+  restore: 'restoring (CRIU) needs the namespaces and cgroups runch does not make',
+  events: 'container events and stats come from cgroups, and runch makes none',
+  ps: 'listing a container\'s processes goes through its cgroup in runc, and runch makes none',
+};
+
+/** The one-line refusal of a runc verb runch cannot do, or undefined for a word that is no runc verb. */
+export function refusedVerb(verb: string): string | undefined {
+  const why = REFUSED_VERBS[verb];
+  return why === undefined ? undefined : `${verb}: not supported by runch: ${why}`;
+}
