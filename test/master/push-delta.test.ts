@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import { busyboxBundle, scratch } from '../helpers/fixtures.ts';
-import { startLab } from '../helpers/lab.ts';
+import { startLab, vzmaster } from '../helpers/lab.ts';
 
 const VZIMAGE = resolve(import.meta.dirname, '../../dist/vzimage.cjs');
 
@@ -21,6 +21,22 @@ function packVersion(bundle: string, dir: string, version: string): string {
   const out = join(dir, 'images', version);
   execFileSync(VZIMAGE, ['pack', bundle, '-o', out, '--app', 'dapp'], { stdio: 'ignore', env: { ...process.env, SOURCE_DATE_EPOCH: '1767225600' } });
   return join(out, readdirSync(out).find((f) => f.endsWith('.tar.gz'))!);
+}
+
+/**
+ * Corruption on the way: an `ansible` that flips one byte in the middle of the delta file the master is about to copy
+ * (once, while the marker exists), then runs the real ansible. Everything else is the real push.
+ */
+function corruptingAnsible(dir: string, deltas: string): { bin: string; marker: string } {
+  const bin = join(dir, 'corrupting-bin');
+  mkdirSync(bin);
+  const marker = join(dir, 'corrupt-next-delta');
+  const flip = `const fs=require('fs');const b=fs.readFileSync(process.argv[1]);b[b.length>>1]^=0xff;fs.writeFileSync(process.argv[1],b)`;
+  const real = execFileSync('sh', ['-c', 'command -v ansible']).toString().trim();
+  writeFileSync(join(bin, 'ansible'), `#!/bin/sh\nfor f in '${deltas}'/*.vzdelta; do\n  if [ -f "$f" ] && [ -f '${marker}' ]; then rm -f '${marker}'; '${process.execPath}' -e "${flip}" "$f"; fi\ndone\nexec '${real}' "$@"\n`);
+  chmodSync(join(bin, 'ansible'), 0o755);
+  symlinkSync(`${real}-inventory`, join(bin, 'ansible-inventory'));
+  return { bin: join(bin, 'ansible'), marker };
 }
 
 t.test('differential push on a lab host: a delta for a new version, the full image without a base, full again after a refused delta', async (t) => {
@@ -68,8 +84,24 @@ t.test('differential push on a lab host: a delta for a new version, the full ima
   t.equal(run2.exitCode, 0, run2.stderr);
   t.ok(await logsSay('v2'), 'v2 runs from the rebuilt image');
 
+  // The delta is corrupted on the way: the host refuses it in one line, the full image follows in the same push.
+  const corrupting = corruptingAnsible(dir, join(lab.dir, 'ansible', 'deltas'));
+  writeFileSync(corrupting.marker, '');
+  writeFileSync(join(bundle, 'rootfs/srv/data/f8'), randomBytes(10 << 10));
+  const v2b = packVersion(bundle, dir, 'v2b');
+  const onTheWay = await vzmaster(['push', v2b, '--json'], { env: { ...lab.env, VZ_ANSIBLE: corrupting.bin }, timeout: 240_000, scratchDir: dir });
+  t.equal(onTheWay.exitCode, 0, onTheWay.stderr);
+  t.notOk(existsSync(corrupting.marker), 'the delta was corrupted on its way');
+  const corrupted = (JSON.parse(onTheWay.stdout) as { transfers: Record<string, { how: string; refused?: string }> }).transfers.vps1;
+  t.equal(corrupted?.how, 'delta-refused+full', 'a corrupt delta falls back to the full image');
+  t.match(corrupted?.refused ?? '', /corrupt/, `the host's line: ${corrupted?.refused}`);
+  t.same(readFileSync(join(images, v2b.split('/').pop()!)), readFileSync(v2b), 'the full image arrived intact');
+  const run2b = await lab.run(['start', 'dapp', '--image', v2b], 240_000);
+  t.equal(run2b.exitCode, 0, run2b.stderr);
+  t.ok(await logsSay('v2b'), 'and v2b runs');
+
   // The base on the host is corrupt: the delta is refused there in one line and the full image follows.
-  appendFileSync(join(images, v2.split('/').pop()!), 'x');
+  appendFileSync(join(images, v2b.split('/').pop()!), 'x');
   writeFileSync(join(bundle, 'rootfs/srv/data/f9'), randomBytes(10 << 10));
   const v3 = packVersion(bundle, dir, 'v3');
   const third = await pushJson(v3);
