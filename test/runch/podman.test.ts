@@ -81,6 +81,10 @@ t.test('podman --runtime runch: run, create/start/state/exec/kill/rm, and what r
     const exec = await podman('exec', '--env', 'WHO=podman', 'vz14', 'sh', '-c', 'echo "exec by $WHO as $(id -u) in $(ls -d /run/.containerenv)"; exit 5');
     t.equal(exec.code, 5, `podman exec runs in the container, with its exit code: ${exec.stderr}`);
     t.equal(exec.stdout, 'exec by podman as 0 in /run/.containerenv', 'with its env, in the container\'s root and mounts');
+    // runch exec by hand (ARGS over the container's own process) finds the same container podman made
+    const byHand = await runch(state, ['exec', '--env', 'WHO=hand', '--cwd', '/bin', '--user', '1000:1000', id, 'sh', '-c', 'echo "$WHO $(id -u) $(pwd)"']);
+    t.equal(byHand.exitCode, 0, byHand.stderr);
+    t.equal(byHand.stdout, 'hand 1000 /bin', 'runch exec ARGS: --env, --user, --cwd over the container\'s process');
     const tty = await podman('exec', '-t', 'vz14', 'true');
     t.not(tty.code, 0, 'exec -t is refused');
     t.match(tty.stderr, /runch: exec: --tty: a terminal .* is not something runch gives/, 'in runch\'s one line, shown by podman');
