@@ -14,7 +14,7 @@ function describe(t: Transfer | undefined): string {
 
 export const push = defineVerb({
   name: 'push',
-  summary: 'copy an image to hosts over SSH, checksummed; hosts that hold it get nothing',
+  summary: 'copy an image to hosts over SSH, checksummed; hosts that hold it get nothing, hosts with an earlier version of the app only a delta',
   usage: 'vzmaster push <IMAGE> [-i INVENTORY] [--limit PATTERN] [--json]\n  example: vzmaster push images/9551d3....tar.gz --limit vendor_a',
   options: { ...TARGET_OPTIONS },
   async run({ values, positionals }) {
