@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as z from 'zod';
@@ -140,7 +140,9 @@ export async function pushDifferential(steps: HostSteps, imageFile: string, only
     }
     if (delta.length >= fullSize * 0.9) continue;
     mkdirSync(deltaDir, { recursive: true });
-    const file = join(deltaDir, deltaName(base, image));
+    // A directory of this push's own: two pushes at once never remove each other's delta mid-copy.
+    const own = mkdtempSync(join(deltaDir, 'push-'));
+    const file = join(own, deltaName(base, image));
     writeFileSync(file, delta);
     try {
       const copied = await steps.run('push delta', copyInto(file, HOST_IMAGES, '0644'), hosts);
@@ -161,7 +163,7 @@ export async function pushDifferential(steps: HostSteps, imageFile: string, only
         transfers[r.host] = { how: refused ? 'delta-refused+full' : 'delta', bytes: delta.length, base: basename(base), ...(refused ? { refused } : {}) };
       }
     } finally {
-      rmSync(file, { force: true });
+      rmSync(own, { recursive: true, force: true });
     }
   }
   const full = pool?.filter((h) => transfers[h]?.how !== 'delta');

@@ -33,7 +33,7 @@ function corruptingAnsible(dir: string, deltas: string): { bin: string; marker: 
   const marker = join(dir, 'corrupt-next-delta');
   const flip = `const fs=require('fs');const b=fs.readFileSync(process.argv[1]);b[b.length>>1]^=0xff;fs.writeFileSync(process.argv[1],b)`;
   const real = execFileSync('sh', ['-c', 'command -v ansible']).toString().trim();
-  writeFileSync(join(bin, 'ansible'), `#!/bin/sh\nfor f in '${deltas}'/*.vzdelta; do\n  if [ -f "$f" ] && [ -f '${marker}' ]; then rm -f '${marker}'; '${process.execPath}' -e "${flip}" "$f"; fi\ndone\nexec '${real}' "$@"\n`);
+  writeFileSync(join(bin, 'ansible'), `#!/bin/sh\nfor f in '${deltas}'/*/*.vzdelta; do\n  if [ -f "$f" ] && [ -f '${marker}' ]; then rm -f '${marker}'; '${process.execPath}' -e "${flip}" "$f"; fi\ndone\nexec '${real}' "$@"\n`);
   chmodSync(join(bin, 'ansible'), 0o755);
   symlinkSync(`${real}-inventory`, join(bin, 'ansible-inventory'));
   return { bin: join(bin, 'ansible'), marker };
