@@ -41,7 +41,9 @@ t.test('issue 14: Docker and back: vzimage export of a built image, podman load,
 
   await t.test('podman load, image inspect and run of the export', { skip: hasPodman ? false : 'podman is not installed (bash .ci/run --setup-only installs it)' }, async (t) => {
   // a private podman storage: the machine's own podman state is never touched
-  const storage = ['--root', join(dir, 'podman/root'), '--runroot', join(dir, 'podman/run'), '--storage-driver', 'vfs'];
+  // runc named: with crun installed too (issue 14's second runtime) podman prefers crun, which refuses this machine's
+  // hybrid cgroup layout ("cgroups in hybrid mode not supported"); runc runs here.
+  const storage = ['--root', join(dir, 'podman/root'), '--runroot', join(dir, 'podman/run'), '--storage-driver', 'vfs', '--runtime', '/usr/sbin/runc'];
   const podman = (args: string[]) => execa('podman', [...storage, ...args], { reject: false, stdin: 'ignore', timeout: 90_000 });
   const loaded = await podman(['load', '-i', outs[0]]);
   t.equal(loaded.exitCode, 0, String(loaded.stderr));
