@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { writeAtomic } from '../../base/atomic.ts';
@@ -63,9 +63,11 @@ export const hasHooks = (form: CompiledForm) =>
   (['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart'] as const).some((stage) => (form.hooks[stage]?.length ?? 0) > 0);
 
 type Stamp = { size: number; mtimeNs: string; ino: number };
+/** A stamp only for a regular config.json within its limit: anything else goes straight to loadBundle's refusal. */
 function stampOf(config: string): Stamp | undefined {
   try {
     const info = statSync(config, { bigint: true });
+    if (!info.isFile() || info.size > BigInt(CONFIG_MAX_BYTES)) return undefined;
     return { size: Number(info.size), mtimeNs: String(info.mtimeNs), ino: Number(info.ino) };
   } catch {
     return undefined;
@@ -73,13 +75,25 @@ function stampOf(config: string): Stamp | undefined {
 }
 const sameStamp = (a: Stamp, b: Stamp) => a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino;
 
+/**
+ * config.json's sha256, read as loadBundle reads it: opened without waiting (O_NONBLOCK: a FIFO swapped in after the
+ * stat must not hang runch), judged by fstat of what was opened (a regular file within CONFIG_MAX_BYTES, or no digest).
+ */
 async function sha256Of(config: string): Promise<string | undefined> {
+  let fd: number | undefined;
   try {
-    const bytes = readFileSync(config);
+    fd = openSync(config, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > CONFIG_MAX_BYTES) return undefined;
+    const bytes = Buffer.alloc(info.size);
+    let read = 0;
+    for (let n = -1; n !== 0 && read < bytes.length; read += n) n = readSync(fd, bytes, read, bytes.length - read, read);
     const { createHash } = await import('node:crypto'); // only when a stamp changed: off the usual start
-    return createHash('sha256').update(bytes).digest('hex');
+    return createHash('sha256').update(bytes.subarray(0, read)).digest('hex');
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
