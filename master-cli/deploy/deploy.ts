@@ -11,6 +11,7 @@ import { imageDigest, restartOf, type StepReporter } from '../app/ops.ts';
 import { collectStatus, type HostStatus } from '../app/status.ts';
 import { pack } from '../../image/pack.ts';
 import { loadInventory } from '../inventory/load.ts';
+import { hostRuntimes } from '../inventory/runtime.ts';
 import { buildForDeploy, type DeployBuild } from './build.ts';
 import { askedOf, initMatters, probeInits, refuseWhatInitsCannotHonour } from './init-check.ts';
 import { type Manifest, manifestSchema } from './manifest.ts';
@@ -140,7 +141,7 @@ async function deployHeld(target: RunTarget, manifest: Manifest, options: HeldOp
   const previous = previousImage ? () => wantedOf(manifest, previousImage) : undefined;
   const outcomes = new Map<string, HostOutcome>();
   for (const host of plan.lost) outcomes.set(host, { host, status: 'unreachable', message: 'replica moved' });
-  const rolled = await rollOut(target, { wanted, previous, targets, remove: plan.remove, batch: manifest.rolling.batch, modes, status, onStep });
+  const rolled = await rollOut(target, { wanted, previous, targets, remove: plan.remove, batch: manifest.rolling.batch, modes, runtimes: hostRuntimes(target.inventory), status, onStep });
   for (const o of rolled.outcomes) outcomes.set(o.host, o);
   notes.push(...rolled.notes);
   const { baseDir: _baseDir, ...stored } = manifest as Manifest & { baseDir?: string };

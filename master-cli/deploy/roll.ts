@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { Health } from '../../base/host-contract.ts';
+import type { Health, Runtime } from '../../base/host-contract.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import type { HostStatus as Verdict } from '../ansible/result.ts';
 import type { HostMode } from '../app/host-mode.ts';
@@ -17,6 +17,8 @@ export interface RollOptions {
   remove: string[];
   batch: number;
   modes: Map<string, HostMode>;
+  /** Each host's runtime (the inventory's vz_runtime): part of the version a host runs. */
+  runtimes: Map<string, Runtime>;
   /** The deploy's own status round trip, before anything changed. */
   status: HostStatus[];
   onStep?: StepReporter;
@@ -28,10 +30,10 @@ type Outcome = { host: string; status: Verdict; message: string };
  * Does the host already run what is wanted, healthy, with this vzmaster's runch? Then a deploy sends it nothing: an
  * unchanged redeploy costs the status round trip alone. A health check command is never assumed: it runs again.
  */
-export function isCurrent(s: HostStatus | undefined, wanted: Wanted, mode: HostMode, sha1: string, now = Date.now()): boolean {
+export function isCurrent(s: HostStatus | undefined, wanted: Wanted, mode: HostMode, sha1: string, runtime: Runtime = 'runch', now = Date.now()): boolean {
   if (!s?.reachable || s.mode !== mode || s.runchSha1 !== sha1 || wanted.health.check) return false;
   const row = s.apps.find((a) => a.id === wanted.app);
-  if (!row || row.wanted === 'off' || row.version !== versionName(wanted.digest, wanted.config)) return false;
+  if (!row || row.wanted === 'off' || row.version !== versionName(wanted.digest, wanted.config, runtime)) return false;
   if (row.restart.policy !== wanted.restart.policy || row.restart.max !== wanted.restart.max || row.schedule !== wanted.schedule) return false;
   if (row.wanted === 'cron') return true;
   return row.state === 'running' && row.since !== undefined && now - Date.parse(row.since) >= wanted.health.minUptimeMs;
@@ -52,7 +54,7 @@ export async function rollOut(target: RunTarget, o: RollOptions): Promise<{ outc
   let stopped = false;
   for (let i = 0; i < o.targets.length && !stopped; i += o.batch) {
     const batch = o.targets.slice(i, i + o.batch);
-    const todo = batch.filter((h) => !isCurrent(byHost.get(h), o.wanted, o.modes.get(h) ?? 'init', sha1));
+    const todo = batch.filter((h) => !isCurrent(byHost.get(h), o.wanted, o.modes.get(h) ?? 'init', sha1, o.runtimes.get(h) ?? 'runch'));
     for (const h of batch) if (!todo.includes(h)) outcomes.set(h, { host: h, status: 'ok', message: '' });
     if (todo.length === 0) continue;
     const steps = newSteps(target, undefined, o.onStep, todo);

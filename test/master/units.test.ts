@@ -74,10 +74,14 @@ t.test('issue 10: an unchanged redeploy sends nothing to a host that already run
   const wanted = { app: 'web', imageFile: '/i/x.tar.gz', digest: 'ab'.repeat(32), config: { a: 1 }, restart: { policy: 'always' as const }, health: { minUptimeMs: 2_000, timeoutMs: 60_000 } };
   const version = versionName(wanted.digest, wanted.config);
   const row = { id: 'web', host: 'h', wanted: 'respawn', state: 'running', failures: 0, bundle: `/b/web/${version}`, version, restart: { policy: 'always' as const }, since: new Date(Date.now() - 10_000).toISOString() };
-  const host = { host: 'h', reachable: true, mode: 'init' as const, runchSha1: 'f'.repeat(40), images: [], apps: [row] };
+  const host = { host: 'h', reachable: true, mode: 'init' as const, runtime: 'runch' as const, runchSha1: 'f'.repeat(40), images: [], apps: [row] };
   t.ok(isCurrent(host, wanted, 'init', 'f'.repeat(40)));
   t.notOk(isCurrent(host, wanted, 'supervisor', 'f'.repeat(40)), 'another mode');
   t.notOk(isCurrent(host, wanted, 'init', 'e'.repeat(40)), 'another runch');
+  t.notOk(isCurrent(host, wanted, 'init', 'f'.repeat(40), 'runc'), 'another runtime (the inventory now says runc)');
+  const runcVersion = versionName(wanted.digest, wanted.config, 'runc');
+  const runcHost = { ...host, runtime: 'runc' as const, apps: [{ ...row, version: runcVersion, bundle: `/b/web/${runcVersion}` }] };
+  t.ok(isCurrent(runcHost, wanted, 'init', 'f'.repeat(40), 'runc'), 'a runc host running the runc version is current: nothing is sent');
   t.notOk(isCurrent(host, { ...wanted, config: { a: 2 } }, 'init', 'f'.repeat(40)), 'another config (env)');
   t.notOk(isCurrent(host, { ...wanted, restart: { policy: 'no' as const } }, 'init', 'f'.repeat(40)), 'another restart policy');
   t.notOk(isCurrent({ ...host, apps: [{ ...row, since: new Date().toISOString() }] }, wanted, 'init', 'f'.repeat(40)), 'not yet past the minimum uptime');
