@@ -65,7 +65,7 @@ t.test('runch host: JSON in and out on a private host config; errors are a code 
   const env = privateHost(dir);
   const status = await host(dir, env, 'status', {});
   t.equal(status.exitCode, 0, status.stderr);
-  t.same(status.answer, { ok: true, mode: 'init', images: [], apps: [] });
+  t.same(status.answer, { ok: true, mode: 'init', runtime: 'runch', images: [], apps: [] }, "the host config's runtime is in the answer");
   t.match((await host(dir, env, 'status', { runch: true })).answer.runchSha1, /^[0-9a-f]{40}$/, 'runch\'s sha1 when asked');
 
   const config = await host(dir, env, 'config', {});
