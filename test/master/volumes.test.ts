@@ -37,7 +37,7 @@ function manifest(dir: string, name: string, imagePath: string, key: string, rep
       'volumes: { data: /data }',
       'rlimits: [nofile=4096]',
       `health: { http: { port: ${port}, path: /version, status: 200 } }`,
-      'rolling: { batch: 2, minUptime: 1, timeout: 10 }',
+      'rolling: { batch: 2, minUptime: 1, timeout: 6 }',
       '',
     ].join('\n'),
   );

@@ -5,7 +5,8 @@ import { mountsBelow } from '../helpers/fixtures.ts';
 import { host, pidsOf, sleep, waitFor } from './helpers.ts';
 
 const COUNT = 50;
-const SECONDS = Number(process.env.VZ_CHAOS_SECONDS ?? 60);
+// 30 s of kills in CI (the suite's time budget); VZ_CHAOS_SECONDS=600 for a long soak.
+const SECONDS = Number(process.env.VZ_CHAOS_SECONDS ?? 30);
 
 function stat(pid: number): { state: string; ppid: number } | undefined {
   try {
