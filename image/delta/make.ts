@@ -21,8 +21,8 @@ export function imageNameParts(file: string): { hex: string; compression: Compre
   return { hex: match[1], compression: COMPRESSION_OF[match[2] ?? ''] };
 }
 
-/** An image's uncompressed tar in memory, its file's sha256 checked against its name on the way. */
-export async function readImageTar(file: string): Promise<Buffer> {
+/** An image file read whole, its sha256 checked against its name: the one check of an image the master makes. */
+export function readCheckedImage(file: string): { hex: string; packed: Buffer } {
   const { hex } = imageNameParts(file);
   let packed: Buffer;
   try {
@@ -32,6 +32,12 @@ export async function readImageTar(file: string): Promise<Buffer> {
   }
   const actual = createHash('sha256').update(packed).digest('hex');
   if (actual !== hex) throw new VzError('invalid-config', `image "${file}" is corrupt: its sha256 is ${actual}, its name says ${hex}`);
+  return { hex, packed };
+}
+
+/** An image's uncompressed tar in memory, its file's sha256 checked against its name on the way. */
+export async function readImageTar(file: string): Promise<Buffer> {
+  const { packed } = readCheckedImage(file);
   const stream = decompressor(sniff(packed.subarray(0, 4)));
   if (!stream) return packed;
   const parts: Buffer[] = [];

@@ -14,6 +14,7 @@ import { hostCall, hostReply, settleFromAnswer } from './host-command.ts';
 import { HOST_RUNCH } from './host-paths.ts';
 import { runchArtifact } from './runch-artifact.ts';
 import { HostSteps } from './steps.ts';
+import { readCheckedImage } from '../../image/delta/make.ts';
 
 export type StepReporter = (label: string, results: HostResult[]) => void;
 
@@ -22,17 +23,7 @@ export type StepReporter = (label: string, results: HostResult[]) => void;
  * one read of the image a start makes on the master (ansible's copy does its own).
  */
 export function imageDigest(imageFile: string): string {
-  const match = /^([0-9a-f]{64})\.tar(\.gz|\.zst)?$/.exec(basename(imageFile));
-  if (!match) throw new VzError('usage', `image "${imageFile}" is not named <sha256>.tar[.gz|.zst]: make it with "vzimage pack"`);
-  let data: Buffer;
-  try {
-    data = readFileSync(imageFile);
-  } catch {
-    throw new VzError('not-found', `image "${imageFile}" cannot be read: check the path`);
-  }
-  const actual = createHash('sha256').update(data).digest('hex');
-  if (actual !== match[1]) throw new VzError('invalid-config', `image "${imageFile}" is corrupt: its sha256 is ${actual}, its name says ${match[1]}`);
-  return match[1];
+  return readCheckedImage(imageFile).hex;
 }
 
 /**
