@@ -7,12 +7,13 @@
 // N=containers (default 5). crun 1.8 refuses a hybrid cgroup machine (v1 controllers plus a cgroup2 tree with a
 // controller): there the bench hides the cgroup2 mount in its own mount namespace for the crun row, and says so.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../base/host-contract.ts';
 import { configForRuntime } from '../runch/oci/runtime-config.ts';
 import { busyboxBundle, scratch } from '../test/helpers/fixtures.ts';
 import { startInit, waitFor } from '../test/helpers/init-ns.ts';
+import { pidsExactly, removeRuntimeCgroups } from '../test/helpers/runtime-cgroups.ts';
 import { enterPrivateMountNamespace } from './private-ns.mjs';
 
 enterPrivateMountNamespace();
@@ -36,35 +37,6 @@ const comm = (pid: number) => {
     return '';
   }
 };
-
-/** The cgroups runc and crun made (relative `vz/bench/<id>`): removed, parents too when empty. */
-function removeCgroups(): void {
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!right || !/^cgroup2? /.test(right)) continue;
-    for (const own of ['', ...readFileSync('/proc/self/cgroup', 'utf8').split('\n').map((l) => l.split(':')[2] ?? '')]) {
-      const vz = join(left.split(' ')[4], own, 'vz');
-      if (!existsSync(join(vz, 'bench'))) continue;
-      for (const d of readdirSync(join(vz, 'bench'), { withFileTypes: true })) if (d.isDirectory()) rmdirSync(join(vz, 'bench', d.name));
-      rmdirSync(join(vz, 'bench'));
-      try {
-        rmdirSync(vz);
-      } catch {
-        // other vz cgroups in it
-      }
-    }
-  }
-}
-
-const cmdline = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ').trim();
-  } catch {
-    return '';
-  }
-};
-/** Machine-wide: a runc/crun container's program is in a pid namespace of its own, below the init's. */
-const pidsExactly = (command: string) => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => cmdline(p) === command);
 
 async function runtimeRow(runtime: Runtime, base: number) {
   const ns = await startInit(t, 'sysvinit', 'id:2:initdefault:\n');
@@ -112,7 +84,7 @@ try {
   const rows: [string, Awaited<ReturnType<typeof runtimeRow>>][] = [];
   rows.push(['runch (launcher execs the chroot)', await runtimeRow('runch', 5000)]);
   rows.push(['runc 1.1.5 (runc run in the foreground)', await runtimeRow('runc', 6000)]);
-  removeCgroups(); // before crunNeeds may hide a cgroup2 tree runc made directories in
+  removeRuntimeCgroups(['bench']); // before crunNeeds may hide a cgroup2 tree runc made directories in
   const crun = crunNeeds();
   if (crun !== 'not installed') rows.push([`crun 1.8.1 (crun run in the foreground)${crun ? `; ${crun}` : ''}`, await runtimeRow('crun', 7000)]);
   console.log(`${N} containers (busybox sleep) per runtime under sysvinit in init mode, each killed once with -9\n`);
@@ -122,5 +94,5 @@ try {
     console.log(`| ${name} | ${r.processes} | ${(r.rssKiB / 1024).toFixed(1)} MiB | ${(r.rssKiB / 1024 / N).toFixed(2)} MiB | ${(r.pssKiB / 1024 / N).toFixed(2)} MiB | ${r.respawnMs.toFixed(1)} ms | ${r.maxMs.toFixed(1)} ms |`);
 } finally {
   for (const fn of cleanups.reverse()) await fn();
-  removeCgroups();
+  removeRuntimeCgroups(['bench']);
 }

@@ -7,10 +7,11 @@
 // Run as root after `npm run build`: `node bench/init.ts` (Node strips the types; it enters a private mount
 // namespace itself). N=containers (default 5).
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busyboxBundle, RUNCH, scratch } from '../test/helpers/fixtures.ts';
 import { type InitKind, startInit, waitFor } from '../test/helpers/init-ns.ts';
+import { cmdline, pidsExactly } from '../test/helpers/runtime-cgroups.ts';
 import { enterPrivateMountNamespace } from './private-ns.mjs';
 
 enterPrivateMountNamespace();
@@ -27,14 +28,6 @@ const rssKiB = (pid: number) => {
     return 0; // gone between the scan and the read (a crash loop's processes are short)
   }
 };
-const cmdline = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ').trim();
-  } catch {
-    return '';
-  }
-};
-const pidsExactly = (command: string) => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => cmdline(p) === command);
 
 /** Node processes of vz (runch) running now: a respawn through a launcher starts none (issue 12). */
 const NODE_SEEN = new Set<number>();

@@ -2,9 +2,10 @@
 // through vzmaster under Debian's real runc: namespaces for real, kill -9 respawned, stop stays stopped, deploy and
 // rollback. crun refuses this machine's hybrid cgroups inside a lab host (docs/vzmaster.md): test/runch/runtime-config.test.ts
 // runs it where it can. No mocks.
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { removeRuntimeCgroups, vzCgroups } from '../helpers/runtime-cgroups.ts';
 import { parse, stringify } from 'yaml';
 import { scratch } from '../helpers/fixtures.ts';
 import { busyboxImage, type LabHostInfo, sshRun, startLab, type TestLab } from '../helpers/lab.ts';
@@ -58,40 +59,6 @@ const nsOf = (pid: number, ns: string) => readlinkSync(`/proc/${pid}/ns/${ns}`);
  * The cgroup directories runc and crun made for vz (`vz/<host>/<app>`, relative to the runtime's own cgroup in each
  * hierarchy): the app's own directory goes with the container, the parents stay; the test removes those it caused.
  */
-function vzCgroups(): string[] {
-  const found: string[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!right || !/^cgroup2? /.test(right)) continue;
-    const mount = left.split(' ')[4];
-    for (const own of ['', ...readFileSync('/proc/self/cgroup', 'utf8').split('\n').map((l) => l.split(':')[2] ?? '')]) {
-      const dir = join(mount, own, 'vz');
-      if (existsSync(dir) && !found.includes(dir)) found.push(dir);
-    }
-  }
-  return found;
-}
-
-function subdirs(dir: string): string[] {
-  const out = [dir];
-  for (let i = 0; i < out.length; i++) for (const e of readdirSync(out[i], { withFileTypes: true })) if (e.isDirectory()) out.push(join(out[i], e.name));
-  return out;
-}
-
-function removeCgroups(hosts: string[]): void {
-  const rmdir = (d: string) => {
-    try {
-      rmdirSync(d);
-    } catch {
-      // not empty (another host's, or a container still in it): never a teardown that stops the lab's own
-    }
-  };
-  for (const vz of vzCgroups()) {
-    for (const host of hosts) if (existsSync(join(vz, host))) for (const d of subdirs(join(vz, host)).reverse()) rmdir(d);
-    rmdir(vz);
-  }
-}
-
 async function rowsOf(lab: TestLab, flags: string[], app: string): Promise<{ host: string; runtime: string; apps: Row[] }[]> {
   const status = await lab.run(['status', app, '--json', ...flags]);
   return JSON.parse(status.stdout).hosts;
@@ -113,7 +80,7 @@ const APP = (v: string) => `trap "echo bye; exit 0" TERM; read h </proc/sys/kern
 t.test('issue 14: vz_runtime runc in init and supervisor mode: start, kill -9, stop, deploy, rollback; a bad vz_runtime refused', async (t) => {
   const dir = scratch(t);
   // Registered before the lab: teardowns run last first, so this runs once the lab is down and its containers gone.
-  t.teardown(() => removeCgroups(['vps1', 'vps2']));
+  t.teardown(() => removeRuntimeCgroups(['vps1', 'vps2']));
   const lab = await startLab(t, { hosts: 2, busybox: 0 });
   const [init, sup] = lab.hosts();
   const inventory = inventoryWith(lab.inventory, { [init.name]: { vz_runtime: 'runc' }, [sup.name]: { vz_runtime: 'runc', vz_mode: 'supervisor' } }, join(dir, 'inventory.yml'));

@@ -1,12 +1,13 @@
 // issue 14: one bundle, two configs. The conversion (runch/oci/runtime-config.ts) against runc's own `runc spec` as
 // the anchor, then the converted config run for real by Debian's runc (and crun where this machine lets it).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { specTemplate } from '../../runch/oci/defaults.ts';
 import { configForRuntime, DEFAULT_CAPABILITIES, RUNTIME_ANNOTATION, runtimeOf } from '../../runch/oci/runtime-config.ts';
 import { busyboxRootfs, scratch } from '../helpers/fixtures.ts';
+import { removeRuntimeCgroups } from '../helpers/runtime-cgroups.ts';
 
 const has = (bin: string) => existsSync(bin);
 const RUNC = '/usr/sbin/runc';
@@ -55,24 +56,6 @@ t.test('runch keeps its own config; runc and crun get runc spec\'s namespaces (b
   t.same(capped.process.capabilities, { bounding: ['CAP_KILL'] }, 'capabilities a config names are kept');
 });
 
-/** The cgroup directories a runtime made under `vz/unit` (relative cgroupsPath: under this process's own cgroups). */
-function removeCgroups(): void {
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!right || !/^cgroup2? /.test(right)) continue;
-    for (const own of ['', ...readFileSync('/proc/self/cgroup', 'utf8').split('\n').map((l) => l.split(':')[2] ?? '')]) {
-      const vz = join(left.split(' ')[4], own, 'vz');
-      if (!existsSync(join(vz, 'unit'))) continue;
-      for (const d of readdirSync(join(vz, 'unit'), { withFileTypes: true })) if (d.isDirectory()) rmdirSync(join(vz, 'unit', d.name));
-      rmdirSync(join(vz, 'unit'));
-      try {
-        rmdirSync(vz);
-      } catch {
-        // other vz cgroups in it
-      }
-    }
-  }
-}
 
 /** A busybox bundle whose config.json is runch's converted for `runtime`. */
 function bundleFor(dir: string, runtime: 'runc' | 'crun', script: string): string {
@@ -85,7 +68,7 @@ const SCRIPT = 'echo "pid $$"; read h </proc/sys/kernel/hostname; echo "uts $h";
 
 t.test('runc runs the converted config for real: its own pid namespace, /proc and /dev, the program\'s exit status', { skip: missing(RUNC, 'runc') }, async (t) => {
   const dir = scratch(t);
-  t.teardown(removeCgroups);
+  t.teardown(() => removeRuntimeCgroups(['unit']));
   const bundle = bundleFor(join(dir, 'b'), 'runc', SCRIPT);
   const result = spawnSync(RUNC, ['--root', join(dir, 'state'), 'run', '--bundle', bundle, 'unit-runc'], { encoding: 'utf8', timeout: 30_000 });
   t.equal(result.status, 7, `runc exits with the program's status (${result.stderr})`);
@@ -98,7 +81,7 @@ t.test('runc runs the converted config for real: its own pid namespace, /proc an
 
 t.test('crun runs the converted config where this machine allows it', { skip: missing(CRUN, 'crun') }, async (t) => {
   const dir = scratch(t);
-  t.teardown(removeCgroups);
+  t.teardown(() => removeRuntimeCgroups(['unit']));
   const bundle = bundleFor(join(dir, 'b'), 'crun', SCRIPT);
   const args = ['--root', join(dir, 'state'), 'run', '--bundle', bundle, 'unit-crun'];
   const direct = spawnSync(CRUN, args, { encoding: 'utf8', timeout: 30_000 });
