@@ -42,6 +42,6 @@ export async function collectStatus(target: RunTarget, limit?: string, app?: str
     if (reply.kind === 'no-runch') return { host: r.host, reachable: true, runtime, apps: [] };
     if (reply.kind === 'error') return { host: r.host, reachable: true, error: reply.error.message, runtime, apps: [] };
     const { mode, runchSha1, images, apps } = reply.answer;
-    return { host: r.host, reachable: true, mode, runtime: reply.answer.runtime ?? runtime, runchSha1, images, apps: apps.map((row) => ({ ...row, host: r.host })) };
+    return { host: r.host, reachable: true, mode, runtime, runchSha1, images, apps: apps.map((row) => ({ ...row, host: r.host })) };
   });
 }
