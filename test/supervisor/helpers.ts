@@ -28,6 +28,7 @@ export interface UnitRec {
   startTime: number;
   restarts: number;
   nextTry: string | null;
+  since: string;
   error: string | null;
   lastExit: { code: number | null; signal: string | null } | null;
   wanted: string;
