@@ -28,6 +28,13 @@ elif command -v zypper >/dev/null 2>&1; then zypper --non-interactive install py
 else echo "no package manager found to install python3" >&2; exit 1; fi
 `;
 
+/**
+ * root's ansible temp directory, made before the first python module runs as root. Why: a module that finds no
+ * remote_tmp makes it itself and warns about its mode on the master's stderr ("did not exist and was created with a
+ * mode of 0700"); ansible's own advice is to create it beforehand. Constant text; changes nothing on a rerun.
+ */
+export const ROOT_REMOTE_TMP = 'umask 077 && mkdir -p "$HOME/.ansible/tmp"';
+
 export const firstLookSchema = z.object({
   arch: z.string().min(1),
   python: z.string(),

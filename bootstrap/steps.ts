@@ -1,6 +1,6 @@
 import { VzError } from '../base/errors.ts';
 import { HOST_NODE_PREFIX, nodeDistFor } from './node-dist.ts';
-import { FIRST_LOOK, INSTALL_PYTHON, nodeIsRecentEnough, parseFirstLook, type FirstLook } from './probe.ts';
+import { FIRST_LOOK, INSTALL_PYTHON, ROOT_REMOTE_TMP, nodeIsRecentEnough, parseFirstLook, type FirstLook } from './probe.ts';
 import type { Connect, RemoteCall, StepResult } from './runner.ts';
 import { Stage, type StepLog } from './stage.ts';
 
@@ -98,6 +98,8 @@ export async function bootstrapHost<F extends HostFacts>(options: BootstrapOptio
 async function asRoot(root: Stage, options: BootstrapOptions<HostFacts>): Promise<void> {
   let look = await firstLook(root, options);
   if (look.uid !== 0) throw new VzError('usage', `newnode ${options.address}: the first login must be root (uid ${look.uid} logged in)`);
+  // ansible's own working directory, not host state: reported with the look, never as a change.
+  await root.run('look', { module: 'raw', args: { _raw_params: ROOT_REMOTE_TMP } }, { readOnly: true });
   if (look.python === 'none') {
     await root.run('python', { module: 'raw', args: { _raw_params: INSTALL_PYTHON } });
     look = await firstLook(root, options);

@@ -93,6 +93,7 @@ t.test('newnode: a fresh VPS (root password only) becomes a host that deploys', 
   writeFileSync(right, `${password}\n`);
   const made = await lab.run(['newnode', fresh.address, '--vendor', 'b', '--name', 'vps2', '-k', '--json'], 300_000, right);
   t.equal(made.exitCode, 0, made.stderr);
+  t.notMatch(made.stderr, /^ansible: /m, `first contact: no ansible warning (root's remote_tmp is made first): ${made.stderr}`);
   const report = JSON.parse(made.stdout);
   t.equal(report.facts.init, 'sysvinit', 'init detected');
   t.match(report.facts.os, BULLSEYE ? /^Debian GNU\/Linux 11 \(bullseye\)$/ : /Debian/, 'OS detected');
