@@ -183,13 +183,15 @@ export const init = defineCommand({
     if (sub === 'detect') {
       const { SUPPORTED, detectInit } = await import('../../inittab-gen/detect.ts');
       const found = detectInit(host.init);
+      const { schedulesHere, schedulesText } = await import('../../inittab-gen/schedules-here.ts');
+      const schedules = schedulesHere(found.kind);
       if (values.json) {
         // The policy table (inittab-gen/policy-table.ts): what this init, and supervisor mode, make of each field.
         const { POLICY_TABLE } = await import('../../inittab-gen/policy-table.ts');
-        process.stdout.write(`${JSON.stringify({ ...found, mode: readMode(modeFile(host.table)), policies: { [found.kind]: POLICY_TABLE[found.kind], supervisor: POLICY_TABLE.supervisor }, table: POLICY_TABLE }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...found, mode: readMode(modeFile(host.table)), schedules, policies: { [found.kind]: POLICY_TABLE[found.kind], supervisor: POLICY_TABLE.supervisor }, table: POLICY_TABLE }, null, 2)}\n`);
         return 0;
       }
-      process.stdout.write(`${found.kind}${found.version ? ` ${found.version}` : ''}: ${found.dialect} (${found.binary ?? '?'})\nsupported: ${SUPPORTED}\n`);
+      process.stdout.write(`${found.kind}${found.version ? ` ${found.version}` : ''}: ${found.dialect} (${found.binary ?? '?'})\nschedules: ${schedulesText(schedules)}\nsupported: ${SUPPORTED}\n`);
       return 0;
     }
     throw new VzError('usage', `init: unknown subcommand "${sub}"; usage: ${USAGE.split('\n')[0]}`);

@@ -58,6 +58,12 @@ t.test('runch init detect --json prints the table', async (t) => {
   t.equal(answer.mode, 'init');
   t.same(Object.keys(answer.policies), ['systemd', 'supervisor']);
   t.same(answer.table, POLICY_TABLE);
+  t.same((answer as unknown as { schedules: unknown }).schedules, { by: 'systemd-timers' }, 'systemd: schedules are timers');
+  const busybox = await runch(`${dir}/run`, ['init', 'detect', '--json', '--init', 'busybox', '--table', `${dir}/table`]);
+  t.match(JSON.parse(busybox.stdout).schedules, { by: 'none', reason: /busybox has no clock: set vz_mode: supervisor/ }, 'busybox: no clock, and the way out');
+  const text = await runch(`${dir}/run`, ['init', 'detect', '--init', 'systemd', '--table', `${dir}/table`]);
+  t.match(text.stdout, /^schedules: systemd timers$/m, 'the plain answer says it too');
+  // OpenRC's answer depends on which crond runs (test/master/inits-policies.test.ts sees both on a live host).
 });
 
 t.test("systemctl show's answer for several units, read in one pass", async (t) => {

@@ -59,7 +59,11 @@ t.test('issue 13: on-failure:3 and no on systemd, on-failure refused on OpenRC, 
   t.match(noCrond.stdout, /schedule "\* \* \* \* \*" of "tick" needs a running crond on OpenRC, and none runs: start busybox crond from the default runlevel \(rc-update add crond default; rc-service crond start\), or set vz_mode: supervisor for this host/);
   t.same(readFileSync(crontab), foreign, 'the refusal wrote nothing into the crontab');
   t.equal((await sshRun(lab, openrc, 'ls /var/lib/vz/launch/tick')).exitCode, 2, 'nor a launcher');
+  // runch (copied by the refused start) says what runs schedules here.
+  const detect = async () => JSON.parse((await sshRun(lab, openrc, 'node /var/lib/vz/bin/runch.cjs init detect --json')).stdout || '{}').schedules;
+  t.match(await detect(), { by: 'none', reason: /no crond runs: rc-update add crond default; rc-service crond start/ }, 'runch init detect: no crond, and how to start it');
   t.equal((await sshRun(lab, openrc, 'rc-service crond start')).exitCode, 0, 'crond started');
+  t.match(await detect(), { by: 'busybox-crond', pid: Number, crontabs: '/etc/crontabs' }, 'runch init detect: the busybox crond that runs schedules');
   const ticking = await run('start', 'tick', '--image', tick, '--schedule', '* * * * *', '--limit', openrc.name);
   t.equal(ticking.exitCode, 0, `start tick on OpenRC: ${ticking.stdout}${ticking.stderr}`);
   t.ok(readFileSync(crontab).subarray(0, foreign.length).equals(foreign) && readFileSync(crontab, 'utf8').includes('\n# vz: tick\n* * * * * '), 'the schedule is a line in vz\'s block after the foreign bytes');
