@@ -38,7 +38,10 @@ t.test('sysvinit: init mode -> supervisor mode -> init mode', async (t) => {
   const table = join(ns.etc, 'vz/table');
   writeFileSync(table, readFileSync(table, 'utf8').replace('web1:respawn', 'web1:off'));
   process.kill(ns.pidsExactly('sleep 1000')[0], 'SIGKILL');
-  t.ok(await waitFor(() => /:off:/.test(readFileSync(join(ns.etc, 'inittab.d', 'vz-web1.tab'), 'utf8')), 15_000), 'runch init exec applied the table');
+  // (30 s: the respawn may first wait out the launcher's backoff, and runch prepare is a Node start on a busy machine.)
+  const applied = await waitFor(() => /:off:/.test(readFileSync(join(ns.etc, 'inittab.d', 'vz-web1.tab'), 'utf8')), 30_000);
+  const seen = () => { try { return readFileSync(ns.path('/var/log/vz/web1.log'), 'utf8').split('\n').slice(-8).join(' | '); } catch { return 'no log'; } };
+  t.ok(applied, `runch init exec applied the table${applied ? '' : ` (web1's log: ${seen()}; console: ${ns.console().slice(-400)})`}`);
   await new Promise((r) => setTimeout(r, 1_000));
   t.same(ns.pidsOf('sleep 1000'), [], 'and the container stayed stopped');
   t.same(ns.pidsOf('runch'), []);
