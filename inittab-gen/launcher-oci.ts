@@ -12,7 +12,8 @@ import { INIT_MODE_ANNOTATION } from './mode.ts';
  * the runtime in the foreground: init's process is the runtime, which forwards init's signals to the container and
  * exits with its status, so a kill -9 of the program is a respawn. runch's state records the runtime's pid (status,
  * stop and logs work as for runch), with a poststop hook that deletes the runtime's container whenever runch's record
- * goes (runch/oci/runtime-program.ts).
+ * goes (runch/oci/runtime-program.ts). A log over the entry's log-size is handed to runch at a start, as runch's own
+ * launcher hands it: nothing of vz stays to rotate it under the runtime either.
  */
 export interface OciLaunch {
   runtime: OciRuntime;
@@ -40,9 +41,23 @@ export function ociLaunchOf(spec: ContainerSpec, store: StateStore, id: string):
   return { runtime, id, bundle: spec.bundle, stateJson: [head, tail], run: runtimeArgv(runtime, store.root, runVerb(id, spec.bundle)), cleanup: runtimeArgv(runtime, store.root, deleteVerb(id)) };
 }
 
-/** The launcher's last part for a runtime (after the backoff wait, which stays open: this closes it). */
-export function ociLauncherLines(oci: OciLaunch): string[] {
+/** launcher.ts's pieces of a start's checks, the same words as runch's own launcher has. */
+export interface StartChecks {
+  /** need=rotate when word `position` of `set --` is a size over the entry's log-size; undefined: log-size 0. */
+  rotate(position: number): string | undefined;
+  /** When `need` is set: `runch init prepare` (it rotates the log), then the launcher again with --prepared. */
+  handOver: string[];
+}
+
+/**
+ * The launcher's last part for a runtime (after the backoff wait, which stays open: this closes it). Its one check at
+ * a start is the log's size (one stat of the log); the runtime itself reads config.json and makes the mounts, so
+ * neither a stale digest nor a mount-namespace answer concerns it. A start with --prepared skips the check.
+ */
+export function ociLauncherLines(oci: OciLaunch, checks: StartChecks): string[] {
+  const rotate = checks.rotate(1);
   return [
+    ...(rotate ? ['  need=', '  set -- $("$statbin" -L -c %s -- "$log" 2>/dev/null)', rotate, ...checks.handOver] : []),
     '  [ "$delay" -gt 0 ] || wtally',
     'fi',
     `${oci.cleanup.map(shWord).join(' ')} >/dev/null 2>&1`,

@@ -111,6 +111,14 @@ else
 fi`;
 }
 
+/**
+ * need=rotate when the log's size, word `position` of the last `set --` (a stat), is over the entry's log-size:
+ * `runch init prepare` rotates it. undefined for log-size 0 (never rotated), so no stat is paid for it.
+ */
+function rotateCheck(logSize: number, position: number): string | undefined {
+  return logSize > 0 ? `  [ $# -ge ${position} ] && [ "$${position}" -gt ${int(logSize)} ] && need=rotate` : undefined;
+}
+
 /** The launcher's text: pure, from the compiled container and paths. */
 export function renderLauncher(input: LauncherInput): string {
   const { store, id, compiled } = input;
@@ -122,6 +130,8 @@ export function renderLauncher(input: LauncherInput): string {
   if (input.runch.logDir) words.push('--log-dir', input.runch.logDir);
   words.push(id);
   const v = (name: string, value: string) => `${name}=${shWord(value)}`;
+  // A start whose checks set `need` hands over to runch, then runs the launcher's new self past the checks.
+  const handOver = ['  if [ -n "$need" ]; then', '    [ "$delay" -gt 0 ] || wtally', `    ${words.map(shWord).join(' ')} || exit 1`, '    exec /bin/sh "$self" --prepared', '  fi'];
   const lines = [
     '#!/bin/sh',
     `# vz launcher of container ${id}, compiled by runch from ${shWord(input.config)}: do not edit (runch init apply rewrites it).`,
@@ -184,12 +194,8 @@ export function renderLauncher(input: LauncherInput): string {
         : '  need=mounts # no mount namespace here: runch unmounts what a predecessor left on the host',
       // A process of the previous run still in the rootfs (or a live run): runch ends it (TERM, timeout, KILL).
       '  set +f; for p in /proc/[0-9]*; do [ "$p/root" -ef "$rootfs" ] && { need=leftovers; break; }; done; set -f',
-      input.logSize > 0 ? `  [ $# -ge 7 ] && [ "$7" -gt ${int(input.logSize)} ] && need=rotate` : '  :',
-      '  if [ -n "$need" ]; then',
-      '    [ "$delay" -gt 0 ] || wtally',
-      `    ${words.map(shWord).join(' ')} || exit 1`,
-      '    exec /bin/sh "$self" --prepared',
-      '  fi',
+      rotateCheck(input.logSize, 7) ?? '  :',
+      ...handOver,
       'fi',
       ...compiled.container.dirs.map((d) => `[ -d ${shWord(d)} ] || "$mkdirbin" -p -- ${shWord(d)} || exit 125`),
       ...compiled.container.files.map((f) => `[ -e ${shWord(f)} ] || { true >>${shWord(f)}; } || exit 125`),
@@ -202,7 +208,7 @@ export function renderLauncher(input: LauncherInput): string {
       renderExec(compiled.container),
     );
   } else if (input.oci) {
-    lines.push(...ociLauncherLines(input.oci));
+    lines.push(...ociLauncherLines(input.oci, { rotate: (position) => rotateCheck(input.logSize, position), handOver }));
   } else {
     lines.push('  [ "$delay" -gt 0 ] || wtally', `  ${words.map(shWord).join(' ')} || exit 1`, '  exec /bin/sh "$self" --prepared', 'fi', `${words.map(shWord).join(' ')}; exit 1`);
   }
