@@ -7,6 +7,7 @@ import { prepareMountPoints, unmountUnder } from '../runch/container/mounts.ts';
 import { VzError } from '../base/errors.ts';
 import { withLock } from '../base/lock.ts';
 import { loadBundle } from '../runch/oci/load.ts';
+import { runtimeOf } from '../runch/oci/runtime-config.ts';
 import { hostBinary } from '../runch/container/hostbin.ts';
 import { mountNamespaceUsable } from '../runch/container/mountns.ts';
 import { checkId, resolveInRoot } from '../runch/container/paths.ts';
@@ -89,8 +90,10 @@ async function prepare(store: StateStore, id: string, options: ExecOptions): Pro
     if (!mountNamespace) await unmountUnder(spec.rootfs);
     prepareMountPoints(spec.mounts);
     mkdirSync(resolveInRoot(spec.rootfs, spec.cwd, 'process.cwd'), { recursive: true, mode: 0o755 });
-    if (spec.ignored.length > 0) note(options.logPath, `${id}: ignored from config.json: ${spec.ignored.join(', ')}`);
-    if (Object.values(spec.hooks ?? {}).some((list) => Array.isArray(list) && list.length > 0))
+    // runc and crun honour namespaces, masked paths, cgroups, capabilities and hooks: the notes are runch's only.
+    const ownRuntime = runtimeOf(spec.annotations) === 'runch';
+    if (ownRuntime && spec.ignored.length > 0) note(options.logPath, `${id}: ignored from config.json: ${spec.ignored.join(', ')}`);
+    if (ownRuntime && Object.values(spec.hooks ?? {}).some((list) => Array.isArray(list) && list.length > 0))
       note(options.logPath, `${id}: hooks are not run in init mode (nothing of runch stays to run them)`);
     giveLog(options.logPath, spec.uid, spec.gid);
   });

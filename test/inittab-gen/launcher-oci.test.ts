@@ -91,6 +91,7 @@ t.test('sysvinit, vz_runtime runc: a log over log-size is rotated at the respawn
   const current = read(log);
   t.ok(current.length < LOG_SIZE, `the current log is small (${current.length} bytes)`);
   t.notMatch(current, /run 1/, 'the old lines left the current log');
+  t.notMatch(current, /ignored from config\.json|hooks are not run/, "runch's own notes stay out of a runc container's log (runc honours those fields)");
   t.notOk(existsSync(`${log}.2`), 'one rotation, no .2');
   t.equal(nodeCalls().length, 1, 'the launcher handed over to Node once');
   t.match(nodeCalls()[0] ?? '', / init prepare rot$/, 'to runch init prepare');
