@@ -5,7 +5,7 @@ import { VzError } from '../../base/errors.ts';
 import { type ApplyAnswer, type ApplyRequest, applyRequestSchema, type HostSelf, type Restart } from '../../base/host-contract.ts';
 import { unpack } from '../../image/unpack.ts';
 import { configForRuntime } from '../oci/runtime-config.ts';
-import { runtimeBinary } from '../oci/runtime-program.ts';
+import { requireCgroups, runtimeBinary } from '../oci/runtime-program.ts';
 import { type EntrySpec, setEntry } from '../../inittab-gen/manage.ts';
 import { detectInit } from '../../inittab-gen/detect.ts';
 import { modeFile, readMode } from '../../inittab-gen/mode.ts';
@@ -66,9 +66,10 @@ function initKind(ctx: HostContext): string | undefined {
 }
 
 /**
- * The cgroup runc or crun puts an app in (they always make one; runch makes none): relative, so under the cgroup
- * the runtime was started in (init's, or the systemd unit's, which then still holds its container), in vz's subtree,
- * then the host's inventory name, which keeps apart two hosts of one machine (a lab) running the same app.
+ * The cgroup runc or crun puts an app in (they always make one; runch makes none): relative, so runc places it under
+ * the cgroup it was started in on cgroup v1 (init's, or a systemd unit's), and under that cgroup's parent on a
+ * cgroup2-only host (a systemd unit's slice: `system.slice/vz/<host>/<app>`, beside the unit, not in it); in vz's
+ * subtree, then the host's inventory name, which keeps apart two hosts of one machine (a lab) running the same app.
  */
 export function cgroupsPathOf(app: string, self?: HostSelf): string {
   return `vz/${self?.name ?? 'host'}/${app}`;
@@ -103,7 +104,11 @@ export async function applyApp(ctx: HostContext, input: ApplyRequest, self?: Hos
   const bundle = join(appDir, request.version);
   const spec = entrySpec(bundle, request.restart, request.schedule, request.mode, () => initKind(ctx));
   if (request.mode === 'init') refuseInitSwitch(ctx, request.app);
-  if (request.runtime !== 'runch') runtimeBinary(request.runtime); // not installed: refused before anything changes
+  if (request.runtime !== 'runch') {
+    // not installed, or no cgroup mount to put its containers in: refused before anything changes
+    runtimeBinary(request.runtime);
+    requireCgroups(request.runtime);
+  }
   const notes: string[] = [];
   let changed = false;
   if (!existsSync(join(bundle, 'rootfs'))) {

@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VzError } from '../../base/errors.ts';
 import type { Runtime } from '../../base/host-contract.ts';
@@ -22,6 +22,16 @@ export function runtimeBinary(runtime: OciRuntime): string {
     }
   }
   throw new VzError('not-found', `vz_runtime ${runtime}: ${runtime} is not installed on this host: apt-get install ${runtime}, or set vz_runtime: runch`);
+}
+
+/**
+ * runc and crun make a cgroup for every container and cannot run where no cgroup file system is mounted (runc 1.1:
+ * "no cgroup mount found in mountinfo"): an OpenRC host whose `cgroups` service never ran, a container without
+ * /sys/fs/cgroup. Refused at apply, before anything changes, instead of a crash loop that init respawns forever.
+ */
+export function requireCgroups(runtime: OciRuntime, mountinfo = '/proc/self/mountinfo'): void {
+  if (readFileSync(mountinfo, 'utf8').split('\n').some((line) => /^cgroup2? /.test(line.split(' - ')[1] ?? ''))) return;
+  throw new VzError('bad-state', `vz_runtime ${runtime}: no cgroup file system is mounted on this host, and ${runtime} makes a cgroup for each container: mount them (OpenRC: rc-update add cgroups sysinit; rc-service cgroups start), or set vz_runtime: runch`);
 }
 
 /** `--root` of the runtime: its containers' state, beside runch's. */
