@@ -22,3 +22,20 @@ export function parseSignal(input: string | undefined, fallback = 'SIGTERM'): No
 export function signalNumber(signal: NodeJS.Signals): number {
   return names[signal];
 }
+
+/**
+ * Calls `stop` on the first SIGINT or SIGTERM; a second one exits at once (128 + its number). Why `on`, never
+ * `once`: execa's child cleanup (signal-exit) re-raises a signal when its own listener is the only one left, and a
+ * `once` listener has removed itself by then, so a Ctrl-C while a child process ran killed vzmaster outright
+ * instead of stopping it (console, watch).
+ */
+export function onStopSignal(stop: (signal: NodeJS.Signals) => void): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(128 + signalNumber(signal));
+    stopping = true;
+    stop(signal);
+  };
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
+}

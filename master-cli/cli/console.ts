@@ -1,5 +1,6 @@
 import { VzError } from '../../base/errors.ts';
 import { defineVerb, intFlag } from '../../base/cli.ts';
+import { onStopSignal } from '../../base/signals.ts';
 import { newToken } from '../console/auth.ts';
 import { startConsole } from '../console/server.ts';
 import { targetOf } from './target.ts';
@@ -18,11 +19,7 @@ export const consoleVerb = defineVerb({
     const server = await startConsole(config, { port, token, log: (line) => process.stderr.write(`${line}\n`) });
     // The URL carries the token: it is the key to this console, printed once, for this user's terminal.
     process.stdout.write(`console: ${server.url}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await new Promise<void>((resolve) => onStopSignal(() => resolve()));
     await server.close();
     return 0;
   },

@@ -6,6 +6,7 @@
  */
 import pino, { type Logger } from 'pino';
 import { VzError } from '../../base/errors.ts';
+import { onStopSignal } from '../../base/signals.ts';
 import type { RunTarget } from '../ansible/run.ts';
 import { type RoundOptions, watchRound } from './round.ts';
 
@@ -60,7 +61,6 @@ export async function watchForeground(target: RunTarget, options: RoundOptions, 
       void task.stop();
       void (running ?? Promise.resolve()).then(() => resolve(0));
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    onStopSignal(stop);
   });
 }

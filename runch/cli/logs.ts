@@ -1,4 +1,5 @@
 import { VzError } from '../../base/errors.ts';
+import { onStopSignal } from '../../base/signals.ts';
 import { defineCommand } from './command.ts';
 import { requireId } from './command.ts';
 
@@ -31,8 +32,7 @@ export const logs = defineCommand({
         stop();
         resolve(0);
       };
-      process.once('SIGINT', end);
-      process.once('SIGTERM', end);
+      onStopSignal(end);
     });
   },
 });
