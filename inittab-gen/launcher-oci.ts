@@ -43,8 +43,8 @@ export function ociLaunchOf(spec: ContainerSpec, store: StateStore, id: string):
 
 /** launcher.ts's pieces of a start's checks, the same words as runch's own launcher has. */
 export interface StartChecks {
-  /** need=rotate when word `position` of `set --` is a size over the entry's log-size; undefined: log-size 0. */
-  rotate(position: number): string | undefined;
+  /** need=rotate when `$1` (the log's size, one stat) is over the entry's log-size; undefined: log-size 0. */
+  rotate: string | undefined;
   /** When `need` is set: `runch init prepare` (it rotates the log), then the launcher again with --prepared. */
   handOver: string[];
 }
@@ -55,9 +55,8 @@ export interface StartChecks {
  * neither a stale digest nor a mount-namespace answer concerns it. A start with --prepared skips the check.
  */
 export function ociLauncherLines(oci: OciLaunch, checks: StartChecks): string[] {
-  const rotate = checks.rotate(1);
   return [
-    ...(rotate ? ['  need=', '  set -- $("$statbin" -L -c %s -- "$log" 2>/dev/null)', rotate, ...checks.handOver] : []),
+    ...(checks.rotate ? ['  need=', '  set -- $("$statbin" -L -c %s -- "$log" 2>/dev/null)', checks.rotate, ...checks.handOver] : []),
     '  [ "$delay" -gt 0 ] || wtally',
     'fi',
     `${oci.cleanup.map(shWord).join(' ')} >/dev/null 2>&1`,

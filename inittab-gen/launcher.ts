@@ -208,7 +208,7 @@ export function renderLauncher(input: LauncherInput): string {
       renderExec(compiled.container),
     );
   } else if (input.oci) {
-    lines.push(...ociLauncherLines(input.oci, { rotate: (position) => rotateCheck(input.logSize, position), handOver }));
+    lines.push(...ociLauncherLines(input.oci, { rotate: rotateCheck(input.logSize, 1), handOver }));
   } else {
     lines.push('  [ "$delay" -gt 0 ] || wtally', `  ${words.map(shWord).join(' ')} || exit 1`, '  exec /bin/sh "$self" --prepared', 'fi', `${words.map(shWord).join(' ')}; exit 1`);
   }
